@@ -1,0 +1,241 @@
+"""Two-layer networks f_θ(x) = Σ_k a_k σ(w_kᵀx), their squared loss, gradient and Hessian.
+
+One source of truth for the network used across the sources:
+
+* SS16 writes N_n(W, v)(x) = Σ_i v_i [⟨w_i, x⟩]_+ (``a`` is SS16's ``v``, σ = ReLU) and
+  L_S = (1/m) Σ_t (N(x_t) − y_t)²  — ``normalization="mean"``.
+* ZBZ24 writes f_θ(x) = Σ_k a_k σ(w_kᵀx) and L(θ) = (1/2n) Σ_i (f_θ(x_i) − y_i)²
+  — ``normalization="half_mean"`` (the default).
+
+Parameters are packed per neuron as θ = (a_1, w_1, a_2, w_2, …) ∈ R^{m(d+1)}, the block order in
+which ZBZ24's Hessian at the origin is block-diagonal (claim ZBZ24.hessian-origin).
+
+ReLU'(0) is pinned to 0 and ReLU''(x) to 0 (the one-sided convention of SS16's basins, where a
+point on a boundary never enters a check); smooth activations carry exact derivatives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+Array = NDArray[np.float64]
+Normalization = Literal["half_mean", "mean"]
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An activation σ with its first and second derivatives (vectorized)."""
+
+    name: str
+    f: Callable[[Array], Array]
+    df: Callable[[Array], Array]
+    d2f: Callable[[Array], Array]
+
+    def __call__(self, x: Array) -> Array:
+        return self.f(x)
+
+
+def _tanh_d1(x: Array) -> Array:
+    return 1.0 - np.tanh(x) ** 2
+
+
+def _tanh_d2(x: Array) -> Array:
+    t = np.tanh(x)
+    return -2.0 * t * (1.0 - t * t)
+
+
+def _sigmoid(x: Array) -> Array:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    "relu": Activation(
+        "relu",
+        lambda x: np.maximum(x, 0.0),
+        lambda x: (x > 0).astype(float),  # ReLU'(0) := 0, pinned
+        lambda x: np.zeros_like(x, dtype=float),
+    ),
+    "tanh": Activation("tanh", np.tanh, _tanh_d1, _tanh_d2),
+    # σ(0) = 0, σ'(0) = 1, σ''(0) = 2: a second smooth activation with a non-zero curvature.
+    "x_plus_x2": Activation(
+        "x_plus_x2", lambda x: x + x * x, lambda x: 1.0 + 2.0 * x, lambda x: np.full_like(x, 2.0)
+    ),
+    "sin": Activation("sin", np.sin, np.cos, lambda x: -np.sin(x)),
+    # σ(0) = 1/2 ≠ 0: the negative control of ZBZ24.origin-critical.
+    "sigmoid": Activation(
+        "sigmoid",
+        _sigmoid,
+        lambda x: _sigmoid(x) * (1.0 - _sigmoid(x)),
+        lambda x: _sigmoid(x) * (1.0 - _sigmoid(x)) * (1.0 - 2.0 * _sigmoid(x)),
+    ),
+}
+
+
+def get_activation(activation: str | Activation) -> Activation:
+    """Look up an activation by name (``relu``, ``tanh``, ``x_plus_x2``, ``sin``, ``sigmoid``)."""
+    if isinstance(activation, Activation):
+        return activation
+    try:
+        return ACTIVATIONS[activation]
+    except KeyError:
+        raise ValueError(
+            f"activation: unknown name {activation!r}; known: {sorted(ACTIVATIONS)}"
+        ) from None
+
+
+def check_data(X: ArrayLike, y: ArrayLike | None = None) -> tuple[Array, Array | None]:
+    """Validate a data matrix X (samples × d) and targets y; ValueError names the argument."""
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2:
+        raise ValueError(f"X: expected a 2-d array (samples × features), got shape {X.shape}")
+    if X.shape[0] == 0:
+        raise ValueError("X: zero data points")
+    if X.shape[1] == 0:
+        raise ValueError("X: zero features")
+    if not np.all(np.isfinite(X)):
+        raise ValueError("X: contains NaN or inf")
+    if y is None:
+        return X, None
+    y = np.asarray(y, dtype=float)
+    if y.ndim != 1 or y.shape[0] != X.shape[0]:
+        raise ValueError(f"y: expected shape ({X.shape[0]},), got {y.shape}")
+    if not np.all(np.isfinite(y)):
+        raise ValueError("y: contains NaN or inf")
+    return X, y
+
+
+def pack(a: ArrayLike, W: ArrayLike) -> Array:
+    """θ = (a_1, w_1, …, a_m, w_m) from output weights a (m,) and hidden weights W (m × d)."""
+    a = np.asarray(a, dtype=float)
+    W = np.asarray(W, dtype=float)
+    if W.ndim != 2 or a.shape != (W.shape[0],):
+        raise ValueError(f"a, W: expected shapes (m,) and (m, d), got {a.shape} and {W.shape}")
+    return np.concatenate([a[:, None], W], axis=1).ravel()
+
+
+def unpack(theta: ArrayLike, d: int) -> tuple[Array, Array]:
+    """Inverse of :func:`pack`: (a, W) from θ ∈ R^{m(d+1)}."""
+    theta = np.asarray(theta, dtype=float)
+    if theta.ndim != 1 or theta.size % (d + 1) != 0:
+        raise ValueError(f"theta: length {theta.size} is not a multiple of d + 1 = {d + 1}")
+    blocks = theta.reshape(-1, d + 1)
+    return blocks[:, 0].copy(), blocks[:, 1:].copy()
+
+
+def _scale(n: int, normalization: Normalization) -> float:
+    """L = c · Σ_i r_i²  with c = 1/(2n) (half_mean) or 1/n (mean)."""
+    if normalization == "half_mean":
+        return 1.0 / (2.0 * n)
+    if normalization == "mean":
+        return 1.0 / n
+    raise ValueError(f"normalization: expected 'half_mean' or 'mean', got {normalization!r}")
+
+
+def forward(a: ArrayLike, W: ArrayLike, X: ArrayLike, activation: str | Activation = "tanh") -> Array:
+    """Predictions f(x_i) = Σ_k a_k σ(w_kᵀx_i) for every row x_i of X."""
+    sigma = get_activation(activation)
+    X, _ = check_data(X)
+    a = np.asarray(a, dtype=float)
+    W = np.asarray(W, dtype=float)
+    if W.ndim != 2 or W.shape[1] != X.shape[1] or a.shape != (W.shape[0],):
+        raise ValueError(
+            f"a, W: expected shapes (m,) and (m, {X.shape[1]}), got {a.shape} and {W.shape}"
+        )
+    return sigma(X @ W.T) @ a
+
+
+def loss(
+    theta: ArrayLike,
+    X: ArrayLike,
+    y: ArrayLike,
+    activation: str | Activation = "tanh",
+    normalization: Normalization = "half_mean",
+) -> float:
+    """Squared loss c·Σ_i (f_θ(x_i) − y_i)² of the packed parameters θ."""
+    X, y = check_data(X, y)
+    a, W = unpack(theta, X.shape[1])
+    r = forward(a, W, X, activation) - y
+    return float(_scale(X.shape[0], normalization) * (r @ r))
+
+
+def gradient(
+    theta: ArrayLike,
+    X: ArrayLike,
+    y: ArrayLike,
+    activation: str | Activation = "tanh",
+    normalization: Normalization = "half_mean",
+) -> Array:
+    """∇L(θ) in packed order: ∂L/∂a_k = 2c Σ_i r_i σ(w_kᵀx_i), ∂L/∂w_k = 2c Σ_i r_i a_k σ'(w_kᵀx_i) x_i."""
+    sigma = get_activation(activation)
+    X, y = check_data(X, y)
+    n, d = X.shape
+    a, W = unpack(theta, d)
+    Z = X @ W.T  # n × m pre-activations
+    r = sigma(Z) @ a - y
+    c2 = 2.0 * _scale(n, normalization)
+    ga = c2 * (sigma(Z).T @ r)
+    gW = c2 * ((sigma.df(Z) * r[:, None]) * a[None, :]).T @ X
+    return pack(ga, gW)
+
+
+def hessian(
+    theta: ArrayLike,
+    X: ArrayLike,
+    y: ArrayLike,
+    activation: str | Activation = "tanh",
+    normalization: Normalization = "half_mean",
+) -> Array:
+    """Analytic ∇²L(θ) = 2c Σ_i (∇f_i ∇f_iᵀ + r_i ∇²f_i), in packed order.
+
+    ∇f_i = (σ(z_ik), a_k σ'(z_ik) x_i)_k;  ∇²f_i is block-diagonal over neurons with
+    ∂²f/∂a_k∂w_k = σ'(z_ik) x_i,  ∂²f/∂w_k² = a_k σ''(z_ik) x_i x_iᵀ,  ∂²f/∂a_k² = 0.
+    """
+    sigma = get_activation(activation)
+    X, y = check_data(X, y)
+    n, d = X.shape
+    a, W = unpack(theta, d)
+    m = a.size
+    Z = X @ W.T
+    S, S1, S2 = sigma(Z), sigma.df(Z), sigma.d2f(Z)
+    r = S @ a - y
+    # Jacobian J (n × m(d+1)) of the predictions, packed per neuron.
+    J = np.empty((n, m, d + 1))
+    J[:, :, 0] = S
+    J[:, :, 1:] = (S1 * a[None, :])[:, :, None] * X[:, None, :]
+    J = J.reshape(n, m * (d + 1))
+    H = J.T @ J
+    for k in range(m):
+        blk = slice(k * (d + 1), (k + 1) * (d + 1))
+        cross = X.T @ (r * S1[:, k])  # Σ_i r_i σ'(z_ik) x_i
+        curv = (X * (r * S2[:, k] * a[k])[:, None]).T @ X
+        Hk = np.zeros((d + 1, d + 1))
+        Hk[0, 1:] = cross
+        Hk[1:, 0] = cross
+        Hk[1:, 1:] = curv
+        H[blk, blk] += Hk
+    return 2.0 * _scale(n, normalization) * H
+
+
+def finite_difference_hessian(f: Callable[[Array], float], theta: ArrayLike, h: float) -> Array:
+    """Central second differences of a scalar f at θ with step h (error O(h²)·max|f''''|).
+
+    ∂²f/∂θ_i∂θ_j ≈ [f(θ+he_i+he_j) − f(θ+he_i−he_j) − f(θ−he_i+he_j) + f(θ−he_i−he_j)] / (4h²).
+    """
+    theta = np.asarray(theta, dtype=float)
+    p = theta.size
+    E = np.eye(p) * h
+    H = np.empty((p, p))
+    for i in range(p):
+        for j in range(i, p):
+            v = (
+                f(theta + E[i] + E[j])
+                - f(theta + E[i] - E[j])
+                - f(theta - E[i] + E[j])
+                + f(theta - E[i] - E[j])
+            ) / (4.0 * h * h)
+            H[i, j] = H[j, i] = v
+    return H

@@ -1,0 +1,117 @@
+"""pytest plugin: the ``claim`` marker, the ``evidence`` and ``profile`` fixtures, profiles.
+
+Link a check to a claim of the registry::
+
+    @pytest.mark.claim("SS16.Lemma2", kind="exact")
+    def test_basin_value_of_network_below_every_subnetwork(evidence): ...
+
+    @pytest.mark.claim("SS16.Lemma2", kind="exact", control=True)
+    def test_reversed_inequality_is_rejected(evidence): ...
+
+A negative control (``control=True``) passes exactly when the check machinery *rejects* the
+mutated claim (typically ``with pytest.raises(ClaimRejected): check(mutated)``).
+An unknown claim ID or evidence kind stops the run at collection with a one-line error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from overspec.evidence import USER_PROPERTY, Evidence
+from overspec.profiles import Profile, get_profile, register_hypothesis_profiles
+from overspec.registry import EVIDENCE_KINDS, registry
+
+CLAIM_PROPERTY = "overspec_claim"
+
+
+@dataclass(frozen=True)
+class ClaimMark:
+    claim_id: str
+    kind: str
+    control: bool
+
+
+_mark_key = pytest.StashKey[ClaimMark]()
+_evidence_key = pytest.StashKey[Evidence]()
+
+
+def claim_mark(item: pytest.Item) -> ClaimMark | None:
+    """The parsed ``claim`` marker of an item (None when it has none)."""
+    marker = item.get_closest_marker("claim")
+    if marker is None:
+        return None
+    if len(marker.args) != 1:
+        raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.claim takes exactly one claim ID")
+    unknown = set(marker.kwargs) - {"kind", "control"}
+    if unknown:
+        raise pytest.UsageError(f"{item.nodeid}: unknown claim marker arguments {sorted(unknown)}")
+    cid = marker.args[0]
+    kind = marker.kwargs.get("kind")
+    if cid not in registry():
+        raise pytest.UsageError(f"{item.nodeid}: unknown claim ID {cid!r} (not in overspec/claims.toml)")
+    if kind not in EVIDENCE_KINDS:
+        raise pytest.UsageError(
+            f"{item.nodeid}: claim {cid}: kind={kind!r} must be one of {', '.join(EVIDENCE_KINDS)}"
+        )
+    return ClaimMark(cid, kind, bool(marker.kwargs.get("control", False)))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from hypothesis import settings
+
+    profile = get_profile()
+    register_hypothesis_profiles()
+    settings.load_profile(profile.name)
+    config.stash[_profile_key] = profile
+
+
+_profile_key = pytest.StashKey[Profile]()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"overspec profile: {config.stash[_profile_key].name}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    profile = config.stash[_profile_key]
+    skip_heavy = pytest.mark.skip(reason="heavy sweep: runs under the thorough profile")
+    for item in items:
+        mark = claim_mark(item)
+        if mark is not None:
+            item.stash[_mark_key] = mark
+        if item.get_closest_marker("thorough") and not profile.run_thorough:
+            item.add_marker(skip_heavy)
+
+
+@pytest.fixture
+def profile(request: pytest.FixtureRequest) -> Profile:
+    """The active run profile (sample sizes, Hypothesis examples)."""
+    return request.config.stash[_profile_key]
+
+
+@pytest.fixture
+def evidence(request: pytest.FixtureRequest) -> Evidence:
+    """Where a claim check records its evidence (see overspec.evidence.Evidence)."""
+    mark = request.node.stash.get(_mark_key, None)
+    if mark is None:
+        raise pytest.UsageError(f"{request.node.nodeid}: the evidence fixture needs a @pytest.mark.claim")
+    ev = Evidence(mark.claim_id, request.node.nodeid)
+    request.node.stash[_evidence_key] = ev
+    return ev
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    report = outcome.get_result()
+    mark = item.stash.get(_mark_key, None)
+    if mark is None:
+        return
+    report.user_properties.append(
+        (CLAIM_PROPERTY, {"claim": mark.claim_id, "kind": mark.kind, "control": mark.control})
+    )
+    ev = item.stash.get(_evidence_key, None)
+    if ev is not None:
+        report.user_properties.append((USER_PROPERTY, ev.as_dict()))

@@ -1,0 +1,1 @@
+"""Closed forms of the sources, derived with SymPy. Imports nothing from ``numerics``."""
