@@ -65,3 +65,12 @@ def register_hypothesis_profiles() -> None:
             print_blob=True,
             suppress_health_check=[HealthCheck.too_slow],
         )
+
+
+def scaled_examples(divisor: int = 1, minimum: int = 3) -> int:
+    """Hypothesis examples for a slow property test: the active profile's count ÷ ``divisor``.
+
+    Use as ``@settings(max_examples=scaled_examples(5))`` so the test still grows under
+    ``thorough``. Read at import time, after the plugin has loaded the profile.
+    """
+    return max(minimum, get_profile().max_examples // divisor)

@@ -58,8 +58,28 @@ def claim_mark(item: pytest.Item) -> ClaimMark | None:
     return ClaimMark(cid, kind, bool(marker.kwargs.get("control", False)))
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("overspec")
+    group.addoption(
+        "--overspec-claims-only",
+        action="store_true",
+        help="run only the checks linked to a claim (what `overspec verify` runs)",
+    )
+    group.addoption(
+        "--overspec-claim",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="run only the checks of this claim (repeatable)",
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    import os
+
     from hypothesis import settings
+
+    os.environ.setdefault("MPLBACKEND", "Agg")  # figures are files, never windows
 
     profile = get_profile()
     register_hypothesis_profiles()
@@ -77,12 +97,25 @@ def pytest_report_header(config: pytest.Config) -> str:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     profile = config.stash[_profile_key]
     skip_heavy = pytest.mark.skip(reason="heavy sweep: runs under the thorough profile")
+    only_claims = config.getoption("--overspec-claims-only")
+    wanted = set(config.getoption("--overspec-claim"))
+    unknown = wanted - set(registry())
+    if unknown:
+        raise pytest.UsageError(f"unknown claim ID {sorted(unknown)[0]!r} (not in overspec/claims.toml)")
+    keep, drop = [], []
     for item in items:
         mark = claim_mark(item)
         if mark is not None:
             item.stash[_mark_key] = mark
         if item.get_closest_marker("thorough") and not profile.run_thorough:
             item.add_marker(skip_heavy)
+        selected = (mark is not None or not (only_claims or wanted)) and (
+            not wanted or (mark is not None and mark.claim_id in wanted)
+        )
+        (keep if selected else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @pytest.fixture
@@ -102,6 +135,13 @@ def evidence(request: pytest.FixtureRequest) -> Evidence:
     return ev
 
 
+def _is_assertion(exc: BaseException) -> bool:
+    """An AssertionError, or a group (Hypothesis' multiple failures) made only of them."""
+    if isinstance(exc, BaseExceptionGroup):
+        return all(_is_assertion(e) for e in exc.exceptions)
+    return isinstance(exc, AssertionError)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
@@ -109,9 +149,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     mark = item.stash.get(_mark_key, None)
     if mark is None:
         return
-    report.user_properties.append(
-        (CLAIM_PROPERTY, {"claim": mark.claim_id, "kind": mark.kind, "control": mark.control})
-    )
+    info = {"claim": mark.claim_id, "kind": mark.kind, "control": mark.control}
+    if call.excinfo is not None and report.failed:
+        # A failed assertion is evidence against the (possibly mutated) claim; anything else is a
+        # broken check (an error in the machinery), which never counts as evidence.
+        info["failure"] = "assertion" if _is_assertion(call.excinfo.value) else "error"
+        info["message"] = call.excinfo.exconly()[:2000]
+    report.user_properties.append((CLAIM_PROPERTY, info))
     ev = item.stash.get(_evidence_key, None)
     if ev is not None:
         report.user_properties.append((USER_PROPERTY, ev.as_dict()))
