@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,11 +146,55 @@ def readme_table(claims: dict[str, Claim], ledger: dict | None) -> str:
     return "\n".join(lines)
 
 
+API_PACKAGES = ("theory", "numerics")
+
+
+def api_page() -> str:
+    """docs/api.md: every public function and class of theory/ and numerics/, module by module,
+    with its signature and the first paragraph of its docstring (the docstrings are the source)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    lines = [
+        "# API reference",
+        "",
+        "Generated from the docstrings by `overspec docs`. `theory/` is SymPy (closed forms, "
+        "derived); `numerics/` is NumPy + CVXPY. Import as `from theory import ...` / "
+        "`from numerics import ...` where the package exports a name, else from its module.",
+    ]
+    for pkg_name in API_PACKAGES:
+        pkg = importlib.import_module(pkg_name)
+        for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+            if info.name.startswith("_"):
+                continue
+            mod = importlib.import_module(f"{pkg_name}.{info.name}")
+            summary = (inspect.getdoc(mod) or "").split("\n\n")[0].replace("\n", " ")
+            lines += ["", f"## `{mod.__name__}`", "", summary]
+            for name, obj in vars(mod).items():
+                if name.startswith("_") or getattr(obj, "__module__", None) != mod.__name__:
+                    continue
+                if not (inspect.isfunction(obj) or inspect.isclass(obj)):
+                    continue
+                try:
+                    sig = re.sub(r" at 0x[0-9a-f]+", "", str(inspect.signature(obj)))  # no addresses
+                except (TypeError, ValueError):
+                    sig = "(...)"
+                if len(sig) > 160:
+                    sig = sig[:157] + "..."
+                doc = (inspect.getdoc(obj) or "").split("\n\n")[0].replace("\n", " ")
+                lines += ["", f"- **`{name}{sig}`**" + (f" — {doc}" if doc else "")]
+    return "\n".join(lines) + "\n"
+
+
 def render_all(root: Path) -> dict[Path, str]:
     """Every generated file (path → content), README with its table block replaced."""
     claims = registry()
     checks = find_checks(root)
-    out: dict[Path, str] = {root / "docs" / "index.md": index_page(claims, checks)}
+    out: dict[Path, str] = {
+        root / "docs" / "index.md": index_page(claims, checks),
+        root / "docs" / "api.md": api_page(),
+    }
     for cid, claim in claims.items():
         out[root / "docs" / "claims" / f"{cid}.md"] = claim_page(claim, [c for c in checks if c.claim == cid])
     readme = root / "README.md"

@@ -63,7 +63,8 @@ def register_hypothesis_profiles() -> None:
             database=None,
             deadline=None,
             print_blob=True,
-            suppress_health_check=[HealthCheck.too_slow],
+            # the `evidence` fixture is meant to be shared by a property test's examples
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
         )
 
 

@@ -160,7 +160,9 @@ def run_checks(
     if dask_scheduler:
         os.environ[DASK_ENV] = dask_scheduler
     args = [str(root / d) for d in TEST_DIRS]
-    args += ["--rootdir", str(root), "-p", "no:terminal", "-p", "no:cacheprovider", "--overspec-claims-only"]
+    # our own progress replaces the terminal reporter (whose -ra in addopts then goes too)
+    args += ["--rootdir", str(root), "-o", "addopts=", "--strict-markers", "-p", "no:terminal",
+             "-p", "no:cacheprovider", "--overspec-claims-only"]
     for cid in claim_ids or []:
         args += ["--overspec-claim", cid]
     collector = Collector(stream, quiet)

@@ -1,0 +1,159 @@
+"""Unit tests of numerics.flow and numerics.imbalance (the dynamics toolkit of the ZBZ24 claims)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from numerics import network as net
+from numerics.flow import (
+    batched_gradient,
+    batched_loss,
+    gradient_descent,
+    gradient_descent_datasets,
+    gradient_flow,
+    small_init_flow,
+)
+from numerics.imbalance import (
+    escape_basis,
+    escape_rates,
+    fit_rate,
+    imbalance_vector,
+    init_with_imbalance,
+)
+from overspec.testing import assert_close
+
+
+def _data(n=5, d=3, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    return X, np.tanh(X @ rng.normal(size=d))
+
+
+@pytest.mark.parametrize("activation", ["tanh", "x_plus_x2", "sin"])
+@pytest.mark.parametrize("normalization", ["half_mean", "mean"])
+def test_batched_gradient_and_loss_equal_network_ones(activation, normalization):
+    X, y = _data()
+    thetas = np.random.default_rng(1).normal(size=(4, 3 * 4))
+    G = batched_gradient(thetas, X, y, activation, normalization)
+    L = batched_loss(thetas, X, y, activation, normalization)
+    for b in range(4):
+        # same formulas, different summation order: rounding only (≈ 1e-15 relative)
+        assert_close(G[b], net.gradient(thetas[b], X, y, activation, normalization), rtol=1e-12, atol=1e-13)
+        assert_close(L[b], net.loss(thetas[b], X, y, activation, normalization), rtol=1e-12, atol=1e-14)
+
+
+def test_gradient_descent_datasets_equals_gradient_descent_per_data_set():
+    thetas = np.random.default_rng(2).normal(size=(3, 3 * 3)) * 0.5
+    sizes = [3, 5, 4]
+    data = [_data(n, 2, seed=10 + n) for n in sizes]
+    Xp, yp = np.zeros((3, 5, 2)), np.zeros((3, 5))
+    for b, (X, y) in enumerate(data):
+        Xp[b, : X.shape[0]], yp[b, : X.shape[0]] = X, y
+    _, TH = gradient_descent_datasets(thetas, Xp, yp, 0.1, 50, n_used=np.array(sizes))
+    for b, (X, y) in enumerate(data):
+        ref = gradient_descent(thetas[b], X, y, 0.1, 50)
+        assert_close(TH[b, -1], ref.end[0], rtol=1e-12, atol=1e-13, name="GD end point")
+
+
+def test_gradient_descent_converges_to_the_flow_at_first_order():
+    """GD with step h is Euler's method for the flow: the gap at a fixed time is ∝ h."""
+    X, y = _data(6, 2)
+    theta0 = np.random.default_rng(3).normal(size=3 * 3) * 0.5
+    T = 5.0
+    ref = gradient_flow(theta0, X, y, [T], rtol=1e-12, atol=1e-14).end[0]
+    gaps = []
+    for h in (0.02, 0.01, 0.005):
+        gd = gradient_descent(theta0, X, y, h, int(round(T / h)))
+        gaps.append(float(np.linalg.norm(gd.end[0] - ref)))
+    ratios = np.array(gaps[:-1]) / np.array(gaps[1:])
+    # Euler's global error is c·h + O(h²): halving h halves the gap up to the O(h) relative term
+    assert np.all(np.abs(ratios - 2.0) < 0.1), (gaps, ratios)
+
+
+def test_flow_tolerance_halving_changes_little_and_loss_decreases():
+    X, y = _data(6, 2)
+    theta0 = np.random.default_rng(4).normal(size=(2, 3 * 3)) * 0.5
+    t = np.linspace(0.0, 20.0, 41)
+    a = gradient_flow(theta0, X, y, t, rtol=1e-8, atol=1e-12)
+    b = gradient_flow(theta0, X, y, t, rtol=1e-11, atol=1e-15)
+    # DOP853 at rtol 1e-8 on an O(1) state over 20 time units: global error ≲ 1e-6
+    assert_close(a.theta, b.theta, atol=1e-6, name="rtol 1e-8 vs 1e-11")
+    # gradient flow: dL/dt = −‖∇L‖² ≤ 0 (up to the integration error)
+    assert np.all(np.diff(b.loss, axis=1) <= 1e-12)
+
+
+def test_escape_basis_spans_the_top_eigenspace_of_minus_the_hessian_at_zero():
+    X, y = _data(7, 3)
+    m, d = 3, 3
+    H = net.hessian(np.zeros(m * (d + 1)), X, y)
+    lam1, lam2 = escape_rates(X, y)
+    E = escape_basis(X, y, m)
+    assert_close(-H @ E, lam1 * E, atol=1e-12, name="−H e_k = λ₁ e_k")
+    assert_close(E.T @ E, np.eye(m), atol=1e-14, name="orthonormal")
+    ev = np.sort(np.linalg.eigvalsh(-H))[::-1]
+    assert_close(ev[:m], np.full(m, lam1), atol=1e-12, name="top eigenvalue, multiplicity m")
+    assert_close(ev[m], lam2, atol=1e-12, name="λ₂ = 0 for d ≥ 2")
+    X1 = X[:, :1]
+    lam1_1, lam2_1 = escape_rates(X1, y)
+    assert lam2_1 == -lam1_1
+
+
+def test_imbalance_vector_and_init_with_imbalance_round_trip():
+    X, y = _data(5, 2)
+    C = np.array([0.3, -1.2, 0.7])
+    theta = init_with_imbalance(C, X, y, orthogonal=np.random.default_rng(5).normal(size=9))
+    assert_close(imbalance_vector(theta, X, y), C, atol=1e-14, name="C(θ̄)")
+    a, W = net.unpack(theta, 2)
+    z = X.T @ y / 5
+    assert_close((a + W @ (z / np.linalg.norm(z))) / np.sqrt(2), C, atol=1e-14, name="formula")
+
+
+def test_imbalance_vector_agrees_with_theory():
+    theory = pytest.importorskip("theory")
+    X, y = _data(4, 2)
+    theta = np.random.default_rng(6).normal(size=6)
+    z = X.T @ y / 4
+    C_sym = theory.imbalance_vector([sp.Float(v, 30) for v in theta], [sp.Float(v, 30) for v in z], 1)
+    assert_close(np.array([float(c) for c in C_sym]), imbalance_vector(theta, X, y), atol=1e-13)
+
+
+def test_small_init_flow_follows_the_linearized_flow_in_the_escape_phase():
+    """Before the escape (s = −6): θ(t) = ε e^{−∇²L(0)t} θ̄ + O(ε³) for tanh (σ''(0) = 0)."""
+    X, y = _data(6, 2)
+    bar = init_with_imbalance(np.array([1.0, 0.5]), X, y, np.random.default_rng(7).normal(size=6))
+    bar = bar / np.linalg.norm(imbalance_vector(bar, X, y))
+    eps = 1e-6
+    tr = small_init_flow(bar, eps, X, y, [-6.0, 0.0])
+    t = tr.settings["escape_time"] - 6.0
+    H = net.hessian(np.zeros(6), X, y)
+    w, V = np.linalg.eigh(-H)
+    lin = V @ (np.exp(w * t) * (V.T @ (eps * bar)))
+    # the cubic term is ~ ‖θ‖³ ~ (e^{-6λ₁})³ relative to ‖θ‖ — far below 1e-4 here
+    assert_close(tr.theta[0, 0], lin, rtol=1e-4, atol=1e-4 * float(np.abs(lin).max()))
+
+
+def test_fit_rate_recovers_a_known_exponent():
+    eps = np.logspace(-2, -6, 5)
+    fit = fit_rate(eps, 3.0 * eps**1.5 * (1 + 0.01 * np.array([1, -1, 1, -1, 1])))
+    assert abs(fit.exponent - 1.5) < fit.half_width + 1e-12 and fit.half_width < 0.05
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda X, y: batched_gradient(np.full((2, 3), np.nan), X, y), "thetas"),
+        (lambda X, y: gradient_flow(np.ones(3), X, y, [1.0], rtol=2.0), "rtol"),
+        (lambda X, y: gradient_flow(np.ones(3), X, y, [2.0, 1.0]), "t_eval"),
+        (lambda X, y: gradient_descent(np.ones(3), X, y, -0.1, 10), "lr"),
+        (lambda X, y: small_init_flow(np.ones(3), 0.0, X, y, [0.0]), "eps"),
+        (lambda X, y: escape_rates(X, np.zeros_like(y)), "y"),
+        (lambda X, y: init_with_imbalance(np.array([np.nan]), X, y), "C"),
+        (lambda X, y: fit_rate([1e-2, 1e-3], [1.0, 0.1]), "eps, dist"),
+    ],
+)
+def test_bad_input_names_the_argument(call, match):
+    X, y = _data(4, 2)
+    with pytest.raises(ValueError, match=match):
+        call(X, y)

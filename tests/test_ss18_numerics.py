@@ -1,0 +1,344 @@
+"""Unit tests of numerics/ss18.py: the arc-cosine kernel, F, ∇F, ∇²F and the batched GD (REV.ss18-table).
+
+The kernel formula E[[wᵀx]_+[vᵀx]_+] = ‖w‖‖v‖(sin θ + (π − θ)cos θ)/(2π) is derived here with
+SymPy (polar coordinates in span(w, v)) and checked against mpmath quadrature and Monte Carlo;
+F against Monte Carlo; ∇F and ∇²F against central finite differences.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+
+from numerics import ss18
+from overspec.testing import assert_close
+
+
+# ------------------------------------------------------------------ the kernel, derived
+def test_kernel_formula_is_derived_by_exact_polar_integration():
+    """E[[wᵀx]_+[vᵀx]_+] for unit w, v at angle θ ∈ (0, π): density e^{−r²/2}/(2π) on the plane,
+    integrand r²·cos φ·cos(φ − θ) on the sector where both are positive, φ ∈ (θ − π/2, π/2)."""
+    r, phi = sp.symbols("r phi", real=True)
+    theta = sp.Symbol("theta", positive=True)  # θ ∈ (0, π): the sector below is non-empty
+    radial = sp.integrate(r**3 * sp.exp(-r**2 / 2), (r, 0, sp.oo)) / (2 * sp.pi)
+    angular = sp.integrate(sp.cos(phi) * sp.cos(phi - theta), (phi, theta - sp.pi / 2, sp.pi / 2))
+    derived = radial * angular
+    claimed = (sp.sin(theta) + (sp.pi - theta) * sp.cos(theta)) / (2 * sp.pi)
+    diff = sp.expand(sp.expand_trig(sp.expand(derived - claimed)))
+    assert radial == 1 / sp.pi
+    assert diff == 0, diff
+    # the sector: cos φ > 0 on (−π/2, π/2), cos(φ − θ) > 0 on (θ − π/2, θ + π/2); for θ ∈ (0, π)
+    # the intersection is (θ − π/2, π/2). At θ = 0 the formula gives E[[wᵀx]_+²] = ‖w‖²/2:
+    assert sp.simplify(claimed.subs(theta, 0)) == sp.Rational(1, 2)
+    # a wrong formula (cos θ instead of (π − θ)cos θ) is told apart by the same expansion
+    wrong = (sp.sin(theta) + sp.cos(theta)) / (2 * sp.pi)
+    assert sp.expand(sp.expand_trig(sp.expand(derived - wrong))) != 0
+
+
+@pytest.mark.parametrize("theta", [0.0, 1e-7, 0.3, 1.0, math.pi / 2, 2.5, math.pi - 1e-6, math.pi])
+def test_kernel_matches_mpmath_quadrature(theta):
+    """g(e_1, (cos θ, sin θ)) against (1/π)∫_{θ−π/2}^{π/2} cos φ cos(φ − θ) dφ at 30 digits."""
+    with mpmath.workdps(30):
+        t = mpmath.mpf(theta)
+        ref = mpmath.quad(lambda p: mpmath.cos(p) * mpmath.cos(p - t), [t - mpmath.pi / 2, mpmath.pi / 2]) / mpmath.pi
+    got = ss18.kernel(np.array([1.0, 0.0]), np.array([math.cos(theta), math.sin(theta)]))
+    # float64 evaluation of sin/cos/(π − θ) and the rounding of (cos θ, sin θ) itself: a few ulps
+    # of the O(1) terms, so 1e-14 absolute
+    assert_close(got, float(ref), atol=1e-14, name=f"g at θ={theta}")
+
+
+def test_kernel_matches_monte_carlo():
+    rng = np.random.default_rng(20180)
+    X = rng.standard_normal((400_000, 5))
+    for _ in range(4):
+        w, v = rng.standard_normal(5), rng.standard_normal(5)
+        prod = np.maximum(X @ w, 0) * np.maximum(X @ v, 0)
+        se = prod.std(ddof=1) / math.sqrt(len(X))
+        # 6 standard errors: a false alarm has probability ≈ 2e-9 per comparison (CLT)
+        assert_close(prod.mean(), ss18.kernel(w, v), atol=6 * se, name="g vs Monte Carlo")
+
+
+def test_kernel_is_scale_equivariant_and_symmetric():
+    rng = np.random.default_rng(3)
+    w, v = rng.standard_normal(4), rng.standard_normal(4)
+    assert_close(ss18.kernel(2.5 * w, 0.5 * v), 1.25 * ss18.kernel(w, v), rtol=1e-14)
+    assert_close(ss18.kernel(v, w), ss18.kernel(w, v), rtol=1e-15)
+    assert_close(ss18.kernel(w, w), 0.5 * w @ w, rtol=1e-15)  # E[[wᵀx]_+²] = ‖w‖²/2
+    # disjoint supports: 0 up to sin(fl(π)) ≈ 1.2e-16 times ‖w‖² (a few units here)
+    assert_close(ss18.kernel(w, -w), 0.0, atol=1e-15 * (w @ w))
+
+
+# ------------------------------------------------------------------ F and its derivatives
+def _random_point(seed: int, n: int, k: int) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal((n, k)) / math.sqrt(k)
+
+
+def test_loss_matches_monte_carlo():
+    k, n = 4, 5
+    V, W = ss18.teacher(k), _random_point(1, n, k)
+    X = np.random.default_rng(2).standard_normal((400_000, k))
+    sq = 0.5 * (np.maximum(X @ W.T, 0).sum(1) - np.maximum(X @ V.T, 0).sum(1)) ** 2
+    se = sq.std(ddof=1) / math.sqrt(len(X))
+    # 6 standard errors (CLT): false-alarm probability ≈ 2e-9
+    assert_close(ss18.loss(W, V), sq.mean(), atol=6 * se, name="F vs Monte Carlo")
+
+
+def test_loss_vanishes_at_the_teacher_and_under_permutation():
+    V = ss18.teacher(6)
+    F, G = ss18.loss_and_gradient(V, V)
+    assert abs(F) <= 1e-14 and np.abs(G).max() <= 1e-14  # rounding of O(1) terms
+    P = np.random.default_rng(0).permutation(6)
+    assert abs(ss18.loss(V[P], V)) <= 1e-14
+
+
+def test_loss_equals_the_sum_of_pair_kernels():
+    """The fast batched path (dot products + near-parallel branch) against :func:`ss18.kernel`."""
+    k, n = 5, 6
+    V = ss18.teacher(k)
+    W = _random_point(4, n, k)
+    W[1] = 0.7 * W[0] + 1e-9 * W[2]  # a nearly parallel student pair (θ ≈ 1e-9)
+    W[3] = -W[4] * 1.3 + 1e-10 * W[2]  # a nearly antiparallel pair
+    W[5] = V[2] * 0.9 + 1e-9 * V[3]  # nearly parallel to a teacher neuron
+    ref = (
+        0.5 * sum(ss18.kernel(a, b) for a in W for b in W)
+        - sum(ss18.kernel(a, b) for a in W for b in V)
+        + 0.5 * sum(ss18.kernel(a, b) for a in V for b in V)
+    )
+    assert_close(ss18.loss(W, V), ref, atol=1e-13, name="F")  # ~(n + k)² O(1) terms × ulp
+
+
+def _fd_gradient(W, V, h=1e-6):
+    G = np.zeros_like(W)
+    for idx in np.ndindex(W.shape):
+        E = np.zeros_like(W)
+        E[idx] = h
+        G[idx] = (ss18.loss(W + E, V) - ss18.loss(W - E, V)) / (2 * h)
+    return G
+
+
+def _fd_hessian(W, V, h=1e-6):
+    N = W.size
+    H = np.zeros((N, N))
+    for a in range(N):
+        E = np.zeros(N)
+        E[a] = h
+        E = E.reshape(W.shape)
+        H[:, a] = ((ss18.gradient(W + E, V) - ss18.gradient(W - E, V)) / (2 * h)).ravel()
+    return H
+
+
+# Central differences with h = 1e-6: truncation h²/6·|third derivative| ≲ 1e-12·C and rounding
+# ≈ u·|F|/h ≈ 1e-10 for |F| ≲ 1; 1e-7 leaves three orders of margin over the rounding term.
+FD_TOL = 1e-7
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_gradient_matches_finite_differences(seed):
+    k, n = 4, 5
+    V, W = ss18.teacher(k), _random_point(seed, n, k)
+    assert_close(ss18.gradient(W, V), _fd_gradient(W, V), atol=FD_TOL, name="∇F")
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_hessian_matches_finite_differences_of_the_gradient(seed):
+    k, n = 4, 5
+    V, W = ss18.teacher(k), _random_point(seed, n, k)
+    H = ss18.hessian(W, V)
+    assert_close(H, H.T, atol=1e-14, name="symmetry of ∇²F")
+    assert_close(H, _fd_hessian(W, V), atol=FD_TOL, name="∇²F")
+
+
+def test_hessian_is_continuous_at_a_parallel_pair():
+    """Split a neuron into two parallel copies: the closed form at s = 0 is the limit of s → 0."""
+    k = 3
+    V = ss18.teacher(k)
+    W = np.vstack([_random_point(7, 2, k), np.zeros((1, k))])
+    W[2] = 0.4 * W[1]
+    H0 = ss18.hessian(W, V)
+    W_eps = W.copy()
+    W_eps[2] += 1e-7 * np.array([0.3, -0.2, 0.5])
+    # ∂²g is Lipschitz near θ = 0 (F has bounded third derivatives there): a perturbation of
+    # 1e-7 in w moves the Hessian by O(1e-7·‖w‖⁻¹)
+    assert_close(ss18.hessian(W_eps, V), H0, atol=1e-5, name="∇²F across θ = 0")
+
+
+def test_hessian_is_positive_definite_at_the_teacher():
+    """At the global minimum W = V the Hessian is positive definite (a strict minimum)."""
+    V = ss18.teacher(4)
+    lam = np.linalg.eigvalsh(ss18.hessian(V, V))
+    assert lam.min() > 1e-3
+
+
+# ------------------------------------------------------------------ bad input
+def test_bad_input_raises_value_error_naming_the_argument():
+    V = ss18.teacher(3)
+    with pytest.raises(ValueError, match="W"):
+        ss18.loss(np.array([[np.nan, 0, 1.0]]), V)
+    with pytest.raises(ValueError, match="zero neuron"):
+        ss18.loss(np.zeros((2, 3)), V)
+    with pytest.raises(ValueError, match="V"):
+        ss18.loss(np.ones((2, 3)), np.ones((2, 4)))
+    with pytest.raises(ValueError, match="W"):
+        ss18.hessian(np.ones((2, 2, 3)), V)
+    with pytest.raises(ValueError, match="k"):
+        ss18.teacher(0)
+    with pytest.raises(ValueError, match="runs"):
+        ss18.initial_weights(0, 2, 3, seed=0)
+    with pytest.raises(ValueError, match="W0"):
+        ss18.gradient_descent(np.ones((2, 3)), V)
+    with pytest.raises(ValueError, match="step"):
+        ss18.gradient_descent(np.ones((1, 2, 3)), V, step=-1.0)
+    with pytest.raises(ValueError, match="W0"):  # blows up at the start: a restart cannot help
+        ss18.gradient_descent(1e6 * np.ones((1, 2, 3)), V)
+
+
+# ------------------------------------------------------------------ gradient descent
+def test_gradient_descent_reaches_the_gradient_tolerance_and_is_deterministic():
+    V = ss18.teacher(3)
+    W0 = ss18.initial_weights(6, 3, 3, seed=5)
+    a = ss18.gradient_descent(W0, V, tol=1e-9, bad_loss=None, max_iter=200_000)
+    b = ss18.gradient_descent(W0, V, tol=1e-9, bad_loss=None, max_iter=200_000)
+    assert np.array_equal(a.W, b.W) and np.array_equal(a.iterations, b.iterations)
+    assert np.all(a.status == ss18.CONVERGED)
+    G = ss18.gradient(a.W, V)
+    assert np.all(np.linalg.norm(G, axis=-1).max(axis=-1) <= 1e-9)  # the stopping rule, recomputed
+    assert np.all(a.loss_increases == 0)  # GD with step 0.1 descends on these runs
+
+
+def test_gradient_descent_restarts_from_the_initial_point_with_half_the_step():
+    V = ss18.teacher(3)
+    W0 = ss18.initial_weights(2, 3, 3, seed=1)
+    res = ss18.gradient_descent(W0, V, step=400.0, max_iter=20_000)  # diverges at step 400
+    assert np.all(res.restarts >= 1)
+    assert_close(res.step, 400.0 / 2.0**res.restarts, rtol=1e-15, name="halved step")
+    assert np.all(res.status != ss18.NOT_CONVERGED)
+
+
+def test_gradient_descent_reports_runs_hitting_the_cap():
+    V = ss18.teacher(3)
+    W0 = ss18.initial_weights(4, 3, 3, seed=2)
+    res = ss18.gradient_descent(W0, V, max_iter=3, bad_loss=None)
+    assert np.all(res.status == ss18.NOT_CONVERGED) and np.all(res.iterations == 3)
+
+
+def test_distinct_points_merges_equal_losses():
+    assert ss18.distinct_points([0.5, 0.2, 0.5 + 1e-9, 0.3]) == [0, 1, 3]
+
+
+def test_transcribed_table_is_monotone_in_k_where_legible():
+    """A sanity property of the transcription (not of the paper): the rate grows with k."""
+    for table in (ss18.TABLE_N_EQ_K, ss18.TABLE_N_EQ_K_PLUS_1):
+        ks = sorted(table)
+        assert all(table[a] <= table[b] for a, b in zip(ks, ks[1:]))
+
+
+# ------------------------------------------------------------------ the third-derivative bound
+def _third_directional_derivative(W, V, U, h=1e-5):
+    """d/dt Uᵀ∇²F(W + tU)U at t = 0 by central differences of the closed-form Hessian."""
+    u = U.ravel()
+    return (u @ ss18.hessian(W + h * U, V) @ u - u @ ss18.hessian(W - h * U, V) @ u) / (2 * h)
+
+
+@pytest.mark.parametrize("config", ["random", "parallel_students", "near_teacher"])
+def test_third_derivative_bound_dominates_sampled_third_derivatives(config):
+    """B must exceed |D³F[U, U, U]| in every direction: sampled random directions and directions
+    concentrated on one pair of neurons (where the per-pair bounds are tight-ish)."""
+    rng = np.random.default_rng({"random": 0, "parallel_students": 1, "near_teacher": 2}[config])
+    k, n = 3, 4
+    V = ss18.teacher(k)
+    worst = 0.0
+    for _ in range(4):
+        W = rng.standard_normal((n, k)) / math.sqrt(k)
+        if config == "parallel_students":
+            W[1] = 0.8 * W[0] + 1e-3 * rng.standard_normal(k)
+        if config == "near_teacher":
+            W[2] = 1.1 * V[0] + 1e-3 * rng.standard_normal(k)
+        B = ss18.third_derivative_bound(W, V, alpha=1e-4)["B"]
+        for t in range(12):
+            U = rng.standard_normal(W.shape)
+            if t % 2:  # concentrate on one pair
+                mask = np.zeros((n, 1))
+                mask[rng.choice(n, 2, replace=False)] = 1.0
+                U *= mask
+            U /= np.linalg.norm(U)
+            d3 = _third_directional_derivative(W, V, U)
+            # FD error: h²·|F⁽⁵⁾|/6 + u·‖H‖/h ≲ 1e-9·C, far below B ≳ 1
+            worst = max(worst, abs(d3) / B)
+    assert worst <= 1.0, f"third derivative exceeds the bound: ratio {worst:.3g}"
+
+
+def test_third_derivative_bound_refuses_a_ball_reaching_a_zero_neuron():
+    V = ss18.teacher(2)
+    with pytest.raises(ValueError, match="alpha"):
+        ss18.third_derivative_bound(np.array([[1e-3, 0.0], [0.5, 0.5]]), V, alpha=1e-2)
+
+
+def test_taylor_certificate_interval_matches_the_symbolic_roots():
+    """t_∓ from numerics against theory.local_min's exact roots (REV.local-min-certificate)."""
+    from theory.local_min import B as SB, EPS, LAM, claimed_interval
+
+    eps, lam, B = 1.5e-9, 0.02, 120.0
+    cert = ss18.taylor_certificate(eps, lam, B, alpha=1e-4)
+    lo, hi = claimed_interval(24)
+    vals = {EPS: sp.Float(eps, 50), LAM: sp.Float(lam, 50), SB: sp.Float(B, 50)}
+    assert_close(cert["t_minus"], float(lo.subs(vals).evalf(40)), rtol=1e-12, name="t_−")
+    assert_close(cert["t_plus"], float(hi.subs(vals).evalf(40)), rtol=1e-12, name="t_+")
+    assert cert["certified"] and cert["strict_on_ball"]
+    assert not ss18.taylor_certificate(eps, lam, 1e6 * B / eps, alpha=1e-4)["certified"]  # disc < 0
+    assert not ss18.taylor_certificate(eps, lam, B, alpha=1e-8)["certified"]  # t_− beyond the ball
+
+
+def _mp_gradient(W, V, dps=40):
+    """∇F from the closed form evaluated in mpmath (θ via acos at 40 digits: no cancellation issue)."""
+    with mpmath.workdps(dps):
+        Wm = [[mpmath.mpf(float(x)) for x in row] for row in W]
+        Vm = [[mpmath.mpf(float(x)) for x in row] for row in V]
+
+        def dg(w, v):  # ∂_w g(w, v) = (1/2π)[‖v‖ s ŵ + (π − θ) v]
+            a = mpmath.sqrt(sum(x * x for x in w))
+            b = mpmath.sqrt(sum(x * x for x in v))
+            c = sum(x * y for x, y in zip(w, v)) / (a * b)
+            c = max(min(c, mpmath.mpf(1)), mpmath.mpf(-1))
+            th = mpmath.acos(c)
+            return [(b * mpmath.sin(th) * x / a + (mpmath.pi - th) * y) / (2 * mpmath.pi) for x, y in zip(w, v)]
+
+        G = []
+        for w in Wm:
+            acc = [mpmath.mpf(0)] * len(w)
+            for w2 in Wm:
+                acc = [p + q for p, q in zip(acc, dg(w, w2))]
+            for v in Vm:
+                acc = [p - q for p, q in zip(acc, dg(w, v))]
+            G.append([float(x) for x in acc])
+    return np.array(G)
+
+
+def test_gradient_is_accurate_for_nearly_parallel_pairs():
+    """The fast path (its chord branch is taken here) resolves ∇F far below the 1e-9 stopping
+    tolerance also when pairs are nearly parallel (θ ≈ 1e-9)."""
+    k, n = 4, 5
+    V = ss18.teacher(k)
+    W = _random_point(11, n, k)
+    W[1] = 0.6 * W[0] + 1e-9 * W[3]
+    W[4] = 1.2 * V[1] + 1e-9 * V[2]
+    # float64 inputs are exact in mpmath; the reference is exact to ~1e-30, so the error is the
+    # fast path's own: a few ulps of the O(1) terms (1e-13 leaves a margin of 1e4 below 1e-9)
+    assert_close(ss18.gradient(W, V), _mp_gradient(W, V), atol=1e-13, name="∇F near parallel")
+
+
+@pytest.mark.parametrize("theta", [1e-9, 1e-5, 0.3, math.pi - 1e-6])
+def test_fast_angles_are_accurate_near_parallel(theta):
+    """θ and sin θ of the GD inner loop against mpmath (the unit vectors are exact inputs)."""
+    u = np.array([[1.0, 0.0, 0.0]])
+    v = np.array([[math.cos(theta), math.sin(theta), 0.0]])
+    v /= np.linalg.norm(v)
+    th, s = ss18._angles(u @ v.T, u, v)
+    with mpmath.workdps(40):
+        ref = mpmath.atan2(mpmath.mpf(float(v[0, 1])), mpmath.mpf(float(v[0, 0])))
+    # chord branch: e = ‖u ∓ v‖ to a few ulps relative, θ = 2 arcsin(e/2) likewise: 1e-14 relative
+    assert_close(th[0, 0], float(ref), rtol=1e-14, atol=1e-300, name="θ")
+    assert_close(s[0, 0], float(mpmath.sin(ref)), rtol=1e-14, atol=1e-300, name="sin θ")

@@ -1,0 +1,115 @@
+"""REV.piecewise-example (erratum): f = x/2 | 2x | 2 on [−1, 0] | [0, 1] | [1, 2].
+
+Printed: one node cannot fit f, two can, with h1 = σ(−1.5x), h2 = σ(−2x + 4), v = [−1, 1], bias 2.
+Shown here, exactly: no one-node net fits f (slopes/kinks); the transcribed two-node net does not
+reproduce f on any piece; the derived net σ(−1.5x) − σ(−2x + 2) + 2 reproduces f on every piece.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from numerics.network import forward
+from overspec.testing import ClaimRejected, assert_close
+from theory.piecewise import (
+    REV_TARGET,
+    TRANSCRIBED_NET,
+    X,
+    PiecewiseLinear,
+    ReluNet1D,
+    compare_on_pieces,
+    derive_two_node_net,
+    kinks,
+    one_node_fit_impossible,
+)
+
+#: The candidate written in the brief / the registry's earlier "corrected" entry (wrong sign of v_1).
+BRIEF_CANDIDATE = ReluNet1D.of(w=[sp.Rational(-3, 2), -2], b=[0, 2], v=[-1, -1], c=2)
+
+
+def check_represents(net: ReluNet1D, f: PiecewiseLinear) -> list[dict]:
+    """Claim check: net ≡ f on every sub-interval (difference expands to 0), else ClaimRejected."""
+    pieces = compare_on_pieces(net, f)
+    bad = [p for p in pieces if not p["equal"]]
+    if bad:
+        raise ClaimRejected(
+            f"{net} ≠ f: " + "; ".join(f"on {list(p['interval'])} net − f = {p['difference']}" for p in bad)
+        )
+    return pieces
+
+
+def _pieces_evidence(pieces: list[dict]) -> list[dict]:
+    return [{"interval": [str(a) for a in p["interval"]], "net": str(p["net"]), "target": str(p["target"]),
+             "difference": str(p["difference"])} for p in pieces]
+
+
+@pytest.mark.claim("REV.piecewise-example", kind="symbolic")
+def test_no_one_node_net_fits_f(evidence):
+    arg = one_node_fit_impossible(REV_TARGET)
+    if not arg["impossible"]:
+        raise ClaimRejected(f"the slope/kink count does not exclude a one-node net: {arg}")
+    assert REV_TARGET.continuity_gaps() == [0, 0]  # f is continuous, so its kinks are genuine
+    evidence.record(**arg, argument="a one-node net v·σ(wx + b) + c takes ≤ 2 slope values (v·w and 0) and has ≤ 1"
+                    " kink; f takes 3 slopes and has 2 kinks, so they differ on some piece")
+
+
+@pytest.mark.claim("REV.piecewise-example", kind="symbolic")
+def test_transcribed_two_node_solution_does_not_reproduce_f(evidence):
+    """The erratum: −σ(−1.5x) + σ(−2x + 4) + 2 differs from f on every piece."""
+    with pytest.raises(ClaimRejected):
+        check_represents(TRANSCRIBED_NET, REV_TARGET)
+    pieces = compare_on_pieces(TRANSCRIBED_NET, REV_TARGET)
+    assert not any(p["equal"] for p in pieces)
+    at = {str(t): str(TRANSCRIBED_NET.expr().subs(X, t)) for t in (-1, 0, 1, 2)}
+    assert at["1"] == "4"  # f(1) = 2
+    evidence.record(transcribed=str(TRANSCRIBED_NET), pieces=_pieces_evidence(pieces), values_at_breakpoints=at,
+                    target_at_breakpoints={"-1": "-1/2", "0": "0", "1": "2", "2": "2"})
+
+
+@pytest.mark.claim("REV.piecewise-example", kind="symbolic")
+def test_derived_two_node_net_reproduces_f_on_every_piece(evidence):
+    net = derive_two_node_net(REV_TARGET)
+    assert str(net.expr()) == str(sp.Max(-3 * X / 2, 0) - sp.Max(2 - 2 * X, 0) + 2)  # σ(−1.5x) − σ(−2x + 2) + 2
+    pieces = check_represents(net, REV_TARGET)
+    evidence.record(derived=str(net), pieces=_pieces_evidence(pieces), kinks=kinks(REV_TARGET),
+                    method="one unit σ(κ − x) per kink κ of f, coefficients from the exact piece equations")
+
+
+@pytest.mark.claim("REV.piecewise-example", kind="symbolic", control=True)
+def test_wrong_two_node_candidates_are_rejected(evidence):
+    """The same check rejects the brief's −σ(−1.5x) − σ(−2x + 2) + 2 and the correct net with its bias moved by 10⁻⁹."""
+    with pytest.raises(ClaimRejected):
+        check_represents(BRIEF_CANDIDATE, REV_TARGET)
+    nudged = ReluNet1D.of(w=[sp.Rational(-3, 2), -2], b=[0, 2], v=[1, -1], c=sp.Rational(2) + sp.Rational(1, 10**9))
+    with pytest.raises(ClaimRejected):
+        check_represents(nudged, REV_TARGET)
+    evidence.record(rejected=True, candidates=[str(BRIEF_CANDIDATE), str(nudged)],
+                    brief_candidate_pieces=_pieces_evidence(compare_on_pieces(BRIEF_CANDIDATE, REV_TARGET)))
+
+
+@pytest.mark.claim("REV.piecewise-example", kind="numerical")
+def test_derived_net_through_the_numpy_network(evidence):
+    """numerics.network's ReLU net on x̃ = (x, 1): a = v, w_k = (w_k, b_k); plus a constant unit for c."""
+    net = derive_two_node_net(REV_TARGET)
+    xs = np.linspace(-1.0, 2.0, 301)
+    Xt = np.stack([xs, np.ones_like(xs)], axis=1)
+    W = np.array([[float(w), float(b)] for w, b in zip(net.w, net.b)] + [[0.0, 1.0]])  # σ(1) = 1 carries c
+    a = np.array([float(v) for v in net.v] + [float(net.c)])
+    f = np.piecewise(xs, [xs < 0, (xs >= 0) & (xs < 1), xs >= 1], [lambda t: t / 2, lambda t: 2 * t, 2.0])
+    tol = 16 * np.finfo(float).eps * 8.0
+    err = assert_close(forward(a, W, Xt, "relu"), f, atol=tol, name="numpy net vs f")
+    evidence.record(grid="301 points on [−1, 2]", max_abs_error=err)
+    evidence.tolerance("atol", tol, "16·eps·8: ≤ 8 roundings in the 3-term dot products on values ≤ 8 in magnitude, ×2")
+
+
+def test_piecewise_linear_validation():
+    with pytest.raises(ValueError, match="breakpoints"):
+        PiecewiseLinear((sp.Integer(1), sp.Integer(0)), (X,))
+    with pytest.raises(ValueError, match="pieces"):
+        PiecewiseLinear((sp.Integer(0), sp.Integer(1)), (X**2,))
+    with pytest.raises(ValueError, match="w, b, v"):
+        ReluNet1D.of([1], [0, 1], [1], 0)
+    with pytest.raises(ValueError, match="floats"):
+        ReluNet1D.of([0.5], [0], [1], 0)
