@@ -6,9 +6,8 @@ initializations are stacked into one ODE (they do not interact; the step-size co
 bounds every one of them). Gradient descent θ ← θ − η∇L(θ) is the same batched gradient in a
 loop. Everything is deterministic: no randomness in this module.
 
-The batched gradient uses the formulas of :func:`numerics.network.gradient` (one source of
-truth: tests/test_flow.py checks they agree to rounding):
-∂L/∂a_k = 2c Σ_i r_i σ(w_kᵀx_i), ∂L/∂w_k = 2c Σ_i r_i a_k σ'(w_kᵀx_i) x_i, r = f_θ(X) − y.
+The batched loss and gradient are :func:`numerics.network.batched_loss` and
+:func:`numerics.network.batched_gradient` (the one source of the formulas).
 
 Used by the ZBZ24 small-initialization claims (ZBZ24.imbalance, .Thm2, .ratio, .init-scale,
 .full-sample, .separation, .condensation).
@@ -23,71 +22,20 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.integrate import solve_ivp
 
-from numerics.network import Activation, Normalization, _scale, check_data, get_activation
+from numerics.network import (  # noqa: F401  (batched_* re-exported: they were defined here first)
+    Activation,
+    Normalization,
+    _grad_unchecked,
+    _scale,
+    _stack,
+    batched_gradient,
+    batched_loss,
+    batched_predict,
+    check_data,
+    get_activation,
+)
 
 Array = NDArray[np.float64]
-
-
-def _stack(thetas: ArrayLike, d: int) -> Array:
-    T = np.asarray(thetas, dtype=float)
-    if T.ndim == 1:
-        T = T[None, :]
-    if T.ndim != 2 or T.shape[1] % (d + 1) or T.shape[1] == 0:
-        raise ValueError(f"thetas: expected (B, m(d+1)) with d + 1 = {d + 1}, got shape {T.shape}")
-    if not np.all(np.isfinite(T)):
-        raise ValueError("thetas: contains NaN or inf")
-    return T
-
-
-def batched_predict(thetas: ArrayLike, X: ArrayLike, activation: str | Activation = "tanh") -> Array:
-    """f_θ(x_i) for a stack of θ's: (B, n)."""
-    sigma = get_activation(activation)
-    X, _ = check_data(X)
-    T = _stack(thetas, X.shape[1])
-    blocks = T.reshape(T.shape[0], -1, X.shape[1] + 1)
-    A, W = blocks[:, :, 0], blocks[:, :, 1:]
-    return np.einsum("bm,bmn->bn", A, sigma(W @ X.T))
-
-
-def batched_loss(
-    thetas: ArrayLike,
-    X: ArrayLike,
-    y: ArrayLike,
-    activation: str | Activation = "tanh",
-    normalization: Normalization = "half_mean",
-) -> Array:
-    """L(θ) for a stack of θ's: (B,)."""
-    X, y = check_data(X, y)
-    r = batched_predict(thetas, X, activation) - y
-    return _scale(X.shape[0], normalization) * np.einsum("bn,bn->b", r, r)
-
-
-def _grad_unchecked(T: Array, X: Array, y: Array, sigma: Activation, c2: float, d: int) -> Array:
-    B = T.shape[0]
-    blocks = T.reshape(B, -1, d + 1)
-    A, W = blocks[:, :, 0], blocks[:, :, 1:]
-    Z = W @ X.T  # (B, m, n)
-    S = sigma(Z)
-    r = np.einsum("bm,bmn->bn", A, S) - y  # (B, n)
-    G = np.empty_like(blocks)
-    G[:, :, 0] = c2 * np.einsum("bmn,bn->bm", S, r)
-    G[:, :, 1:] = (c2 * A)[:, :, None] * ((sigma.df(Z) * r[:, None, :]) @ X)
-    return G.reshape(B, -1)
-
-
-def batched_gradient(
-    thetas: ArrayLike,
-    X: ArrayLike,
-    y: ArrayLike,
-    activation: str | Activation = "tanh",
-    normalization: Normalization = "half_mean",
-) -> Array:
-    """∇L(θ) for a stack of θ's (B, p), same formulas as numerics.network.gradient."""
-    sigma = get_activation(activation)
-    X, y = check_data(X, y)
-    T = _stack(thetas, X.shape[1])
-    c2 = 2.0 * _scale(X.shape[0], normalization)
-    return _grad_unchecked(T, X, y, sigma, c2, X.shape[1])
 
 
 @dataclass(frozen=True)

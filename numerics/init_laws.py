@@ -25,6 +25,8 @@ law — SS16's "including the output weight") or W's rows and v's entries separa
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,15 +61,15 @@ def _positive_finite(value: float, name: str) -> float:
     return v
 
 
-class InitLaw:
+class InitLaw(ABC):
     """A law for one neuron's weight vector in R^D; rows of :meth:`sample` are i.i.d. neurons."""
 
     name: str = "law"
     satisfies_assumption1: bool = False
 
+    @abstractmethod
     def sample(self, rng: np.random.Generator, n_neurons: int, dim: int) -> Array:
         """``n_neurons`` independent weight vectors in R^``dim`` (shape (n_neurons, dim))."""
-        raise NotImplementedError
 
     def __repr__(self) -> str:
         return self.name

@@ -30,6 +30,8 @@ Losses (:class:`ConvexLoss`): each has ``value(P, Y)`` and the exact test
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -64,7 +66,7 @@ __all__ = [
 
 
 # ----------------------------------------------------------------------------- losses
-class ConvexLoss:
+class ConvexLoss(ABC):
     """A loss L(P) convex in the (m, k) prediction matrix P, with its exact strictness test.
 
     Both methods accept one P (m, k) or a batch (B, m, k) (then they return arrays of B values).
@@ -72,12 +74,13 @@ class ConvexLoss:
 
     name = "loss"
 
+    @abstractmethod
     def value(self, P: ArrayLike, Y: ArrayLike) -> Any:
-        raise NotImplementedError
+        """L(P) for one P or a batch."""
 
+    @abstractmethod
     def strictly_convex_along(self, P: ArrayLike, Y: ArrayLike) -> Any:
         """Is c ↦ L(c·P) strictly convex on [−1, 1]? (exact, from the loss's structure)"""
-        raise NotImplementedError
 
     def __repr__(self) -> str:
         return self.name

@@ -137,7 +137,6 @@ def _scale(n: int, normalization: Normalization) -> float:
 
 def forward(a: ArrayLike, W: ArrayLike, X: ArrayLike, activation: str | Activation = "tanh") -> Array:
     """Predictions f(x_i) = Σ_k a_k σ(w_kᵀx_i) for every row x_i of X."""
-    sigma = get_activation(activation)
     X, _ = check_data(X)
     a = np.asarray(a, dtype=float)
     W = np.asarray(W, dtype=float)
@@ -145,7 +144,69 @@ def forward(a: ArrayLike, W: ArrayLike, X: ArrayLike, activation: str | Activati
         raise ValueError(
             f"a, W: expected shapes (m,) and (m, {X.shape[1]}), got {a.shape} and {W.shape}"
         )
-    return sigma(X @ W.T) @ a
+    return batched_predict(pack(a, W), X, activation)[0]
+
+
+def _stack(thetas: ArrayLike, d: int) -> Array:
+    T = np.asarray(thetas, dtype=float)
+    if T.ndim == 1:
+        T = T[None, :]
+    if T.ndim != 2 or T.shape[1] % (d + 1) or T.shape[1] == 0:
+        raise ValueError(f"thetas: expected (B, m(d+1)) with d + 1 = {d + 1}, got shape {T.shape}")
+    if not np.all(np.isfinite(T)):
+        raise ValueError("thetas: contains NaN or inf")
+    return T
+
+
+def batched_predict(thetas: ArrayLike, X: ArrayLike, activation: str | Activation = "tanh") -> Array:
+    """f_θ(x_i) for a stack of θ's: (B, n)."""
+    sigma = get_activation(activation)
+    X, _ = check_data(X)
+    T = _stack(thetas, X.shape[1])
+    blocks = T.reshape(T.shape[0], -1, X.shape[1] + 1)
+    A, W = blocks[:, :, 0], blocks[:, :, 1:]
+    return np.einsum("bm,bmn->bn", A, sigma(W @ X.T))
+
+
+def batched_loss(
+    thetas: ArrayLike,
+    X: ArrayLike,
+    y: ArrayLike,
+    activation: str | Activation = "tanh",
+    normalization: Normalization = "half_mean",
+) -> Array:
+    """L(θ) for a stack of θ's: (B,)."""
+    X, y = check_data(X, y)
+    r = batched_predict(thetas, X, activation) - y
+    return _scale(X.shape[0], normalization) * np.einsum("bn,bn->b", r, r)
+
+
+def _grad_unchecked(T: Array, X: Array, y: Array, sigma: Activation, c2: float, d: int) -> Array:
+    B = T.shape[0]
+    blocks = T.reshape(B, -1, d + 1)
+    A, W = blocks[:, :, 0], blocks[:, :, 1:]
+    Z = W @ X.T  # (B, m, n)
+    S = sigma(Z)
+    r = np.einsum("bm,bmn->bn", A, S) - y  # (B, n)
+    G = np.empty_like(blocks)
+    G[:, :, 0] = c2 * np.einsum("bmn,bn->bm", S, r)
+    G[:, :, 1:] = (c2 * A)[:, :, None] * ((sigma.df(Z) * r[:, None, :]) @ X)
+    return G.reshape(B, -1)
+
+
+def batched_gradient(
+    thetas: ArrayLike,
+    X: ArrayLike,
+    y: ArrayLike,
+    activation: str | Activation = "tanh",
+    normalization: Normalization = "half_mean",
+) -> Array:
+    """∇L(θ) for a stack of θ's (B, p): ∂L/∂a_k = 2c Σ_i r_i σ(w_kᵀx_i), ∂L/∂w_k = 2c Σ_i r_i a_k σ'(w_kᵀx_i) x_i."""
+    sigma = get_activation(activation)
+    X, y = check_data(X, y)
+    T = _stack(thetas, X.shape[1])
+    c2 = 2.0 * _scale(X.shape[0], normalization)
+    return _grad_unchecked(T, X, y, sigma, c2, X.shape[1])
 
 
 def loss(
@@ -155,11 +216,10 @@ def loss(
     activation: str | Activation = "tanh",
     normalization: Normalization = "half_mean",
 ) -> float:
-    """Squared loss c·Σ_i (f_θ(x_i) − y_i)² of the packed parameters θ."""
-    X, y = check_data(X, y)
-    a, W = unpack(theta, X.shape[1])
-    r = forward(a, W, X, activation) - y
-    return float(_scale(X.shape[0], normalization) * (r @ r))
+    """Squared loss c·Σ_i (f_θ(x_i) − y_i)² of the packed parameters θ (the B = 1 batch)."""
+    X, _ = check_data(X)
+    unpack(theta, X.shape[1])  # validates the length of θ
+    return float(batched_loss(theta, X, y, activation, normalization)[0])
 
 
 def gradient(
@@ -169,17 +229,10 @@ def gradient(
     activation: str | Activation = "tanh",
     normalization: Normalization = "half_mean",
 ) -> Array:
-    """∇L(θ) in packed order: ∂L/∂a_k = 2c Σ_i r_i σ(w_kᵀx_i), ∂L/∂w_k = 2c Σ_i r_i a_k σ'(w_kᵀx_i) x_i."""
-    sigma = get_activation(activation)
-    X, y = check_data(X, y)
-    n, d = X.shape
-    a, W = unpack(theta, d)
-    Z = X @ W.T  # n × m pre-activations
-    r = sigma(Z) @ a - y
-    c2 = 2.0 * _scale(n, normalization)
-    ga = c2 * (sigma(Z).T @ r)
-    gW = c2 * ((sigma.df(Z) * r[:, None]) * a[None, :]).T @ X
-    return pack(ga, gW)
+    """∇L(θ) in packed order (the B = 1 case of :func:`batched_gradient`)."""
+    X, _ = check_data(X)
+    unpack(theta, X.shape[1])
+    return batched_gradient(theta, X, y, activation, normalization)[0]
 
 
 def hessian(

@@ -33,15 +33,28 @@ def _data(n=5, d=3, seed=0):
 
 @pytest.mark.parametrize("activation", ["tanh", "x_plus_x2", "sin"])
 @pytest.mark.parametrize("normalization", ["half_mean", "mean"])
-def test_batched_gradient_and_loss_equal_network_ones(activation, normalization):
+def test_batched_gradient_and_loss_match_an_explicit_loop_and_finite_differences(activation, normalization):
     X, y = _data()
     thetas = np.random.default_rng(1).normal(size=(4, 3 * 4))
     G = batched_gradient(thetas, X, y, activation, normalization)
     L = batched_loss(thetas, X, y, activation, normalization)
+    sigma = net.get_activation(activation)
+    c = 1 / (2 * len(y)) if normalization == "half_mean" else 1 / len(y)
+    h = 1e-6
     for b in range(4):
-        # same formulas, different summation order: rounding only (≈ 1e-15 relative)
-        assert_close(G[b], net.gradient(thetas[b], X, y, activation, normalization), rtol=1e-12, atol=1e-13)
-        assert_close(L[b], net.loss(thetas[b], X, y, activation, normalization), rtol=1e-12, atol=1e-14)
+        a, W = net.unpack(thetas[b], X.shape[1])
+        explicit = c * sum(
+            (sum(a[k] * sigma(W[k] @ x) for k in range(a.size)) - yi) ** 2 for x, yi in zip(X, y)
+        )
+        # the same sums in another order: rounding only (≈ 1e-15 relative)
+        assert_close(L[b], explicit, rtol=1e-12, atol=1e-14, name="batched loss")
+        fd = [
+            (net.loss(thetas[b] + h * e, X, y, activation, normalization)
+             - net.loss(thetas[b] - h * e, X, y, activation, normalization)) / (2 * h)
+            for e in np.eye(thetas.shape[1])
+        ]
+        # central differences: truncation h²·max|L‴|/6 ≈ 1e-12, rounding eps·|L|/h ≈ 1e-10
+        assert_close(G[b], fd, rtol=1e-6, atol=1e-8, name="batched gradient")
 
 
 def test_gradient_descent_datasets_equals_gradient_descent_per_data_set():

@@ -19,6 +19,8 @@ from typing import Any
 
 import sympy as sp
 
+from theory.cap import sympy_argument
+
 __all__ = [
     "bound_thm2",
     "bound_thm3",
@@ -29,47 +31,33 @@ __all__ = [
 ]
 
 
-def _positive(value: Any, name: str) -> sp.Expr:
-    """Sympify ``value``; a number must be finite and > 0 (ValueError naming ``name``)."""
-    try:
-        expr = sp.sympify(value, strict=True)
-    except (sp.SympifyError, TypeError) as exc:
-        raise ValueError(f"{name}: not a number or SymPy expression: {value!r}") from exc
-    if expr.is_number:
-        if expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or not expr.is_real:
-            raise ValueError(f"{name}: must be a finite real number, got {value!r}")
-        if not expr.is_positive:
-            raise ValueError(f"{name}: must be positive, got {value!r}")
-    return expr
-
-
 def bound_thm2(n: Any, d: Any) -> sp.Expr:
     """SS16.Thm2: P[Bas(W,v) ≤ α] ≥ 1 − 2d(3/4)^n (width n, input dimension d)."""
-    n, d = _positive(n, "n"), _positive(d, "d")
+    n, d = sympy_argument(n, "n"), sympy_argument(d, "d")
     return 1 - 2 * d * sp.Rational(3, 4) ** n
 
 
 def bound_thm4(n: Any, m: Any) -> sp.Expr:
     """SS16.Thm4: P[Bas(W,v) ≤ α] ≥ 1 − m(3/4)^n (width n, m = rank X data points)."""
-    n, m = _positive(n, "n"), _positive(m, "m")
+    n, m = sympy_argument(n, "n"), sympy_argument(m, "m")
     return 1 - m * sp.Rational(3, 4) ** n
 
 
 def bound_thm5(n: Any, d: Any) -> sp.Expr:
     """SS16.Thm5: P[Bas(W,v) ≤ O(δ²)] ≥ 1 − d(7/8)^n (width n, input dimension d)."""
-    n, d = _positive(n, "n"), _positive(d, "d")
+    n, d = sympy_argument(n, "n"), sympy_argument(d, "d")
     return 1 - d * sp.Rational(7, 8) ** n
 
 
 def bound_prop1(n_last: Any) -> sp.Expr:
     """SS16.Prop1: P[L(P(W⁰)) > L(0)] ≥ ½(1 − 2^{−n_{h−1}}) (n_last = width of the last hidden layer)."""
-    n_last = _positive(n_last, "n_last")
+    n_last = sympy_argument(n_last, "n_last")
     return sp.Rational(1, 2) * (1 - 2 ** (-n_last))
 
 
 def bound_thm3(c: Any, n: Any) -> sp.Expr:
     """SS16.Thm3: a net of width c⌈n/p_ε⌉ has P[Bas ≤ ε] ≥ 1 − e^{−cn/4}."""
-    c, n = _positive(c, "c"), _positive(n, "n")
+    c, n = sympy_argument(c, "c"), sympy_argument(n, "n")
     return 1 - sp.exp(-c * n / 4)
 
 
@@ -102,7 +90,7 @@ def width_needed(bound: Any, delta: Any, width: sp.Symbol | None = None) -> sp.E
     (no width reaches δ, e.g. Prop1 with δ ≤ ½) or δ is not in (0, 1).
     """
     bound = sp.sympify(bound)
-    delta = _positive(delta, "delta")
+    delta = sympy_argument(delta, "delta")
     if delta.is_number and not bool(delta < 1):
         raise ValueError(f"delta: must lie in (0, 1), got {delta}")
     if width is None:

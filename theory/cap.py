@@ -38,7 +38,9 @@ __all__ = [
 ]
 
 
-def _sym(value: Any, name: str, *, positive: bool = True, integer: bool = False) -> sp.Expr:
+def sympy_argument(value: Any, name: str, *, positive: bool = True, integer: bool = False) -> sp.Expr:
+    """Sympify an argument; a number must be finite, real, > 0 (and an integer if asked), else
+    ValueError naming ``name``. Symbols pass through (their assumptions are the caller's)."""
     try:
         expr = sp.sympify(value, strict=True)
     except (sp.SympifyError, TypeError) as exc:
@@ -54,14 +56,14 @@ def _sym(value: Any, name: str, *, positive: bool = True, integer: bool = False)
 
 
 def _rank(rank: Any) -> sp.Expr:
-    r = _sym(rank, "rank", integer=True)
+    r = sympy_argument(rank, "rank", integer=True)
     if r.is_number and r < 2:
         raise ValueError(f"rank: p_ε needs rank X ≥ 2 (it divides by rank − 1), got {rank}")
     return r
 
 
 def _t(eps: Any, n: Any, B: Any) -> sp.Expr:
-    eps, n, B = _sym(eps, "eps"), _sym(n, "n", integer=True), _sym(B, "B")
+    eps, n, B = sympy_argument(eps, "eps"), sympy_argument(n, "n", integer=True), sympy_argument(B, "B")
     t = sp.sqrt(eps) / (n * B)
     if t.is_number and not bool(t <= 2):
         raise ValueError(
@@ -93,7 +95,7 @@ def cap_measure(rank: Any, theta: Any) -> sp.Expr:
     (SymPy's ``betainc_regularized``; ``float()``/``evalf`` evaluate it with mpmath).
     """
     r = _rank(rank)
-    theta = _sym(theta, "theta", positive=False)
+    theta = sympy_argument(theta, "theta", positive=False)
     if theta.is_number and not (bool(theta >= 0) and bool(theta <= sp.pi)):
         raise ValueError(f"theta: must lie in [0, π], got {theta}")
     half_I = sp.betainc_regularized((r - 1) / 2, sp.Rational(1, 2), 0, sp.sin(theta) ** 2) / 2
@@ -108,7 +110,7 @@ def cap_elementary_bound(rank: Any, theta: Any) -> sp.Expr:
     It is ½·x^a/(a·B(½, ½)) with a = (r−1)/2, x = sin²θ (B(½, ½) = π computed by SymPy).
     """
     r = _rank(rank)
-    theta = _sym(theta, "theta", positive=False)
+    theta = sympy_argument(theta, "theta", positive=False)
     a = (r - 1) / 2
     x = sp.sin(theta) ** 2
     beta_half_half = sp.gamma(sp.Rational(1, 2)) ** 2 / sp.gamma(1)  # B(½,½) = Γ(½)²/Γ(1)
@@ -117,8 +119,8 @@ def cap_elementary_bound(rank: Any, theta: Any) -> sp.Expr:
 
 def theorem3_width(eps: Any, n: Any, B: Any, rank: Any, c: Any) -> sp.Expr:
     """The width c⌈n/p_ε⌉ of SS16 Thm 3 (c ≥ 2 in the theorem)."""
-    c = _sym(c, "c")
-    n_ = _sym(n, "n", integer=True)
+    c = sympy_argument(c, "c")
+    n_ = sympy_argument(n, "n", integer=True)
     return c * sp.ceiling(n_ / p_epsilon(eps, n, B, rank))
 
 
@@ -128,7 +130,7 @@ def theorem3_union_failure(n: Any, c: Any, p: Any) -> sp.Expr:
     Each of the n target neurons is missed by all c⌈n/p⌉ independent neurons with probability
     ≤ (1 − p)^{c⌈n/p⌉} ≤ e^{−cn}, and n·e^{−cn} ≤ e^{−cn/4} since log n ≤ n − 1 < 3cn/4 (c ≥ 1).
     """
-    n, c, p = _sym(n, "n", integer=True), _sym(c, "c"), _sym(p, "p")
+    n, c, p = sympy_argument(n, "n", integer=True), sympy_argument(c, "c"), sympy_argument(p, "p")
     if p.is_number and not bool(p <= 1):
         raise ValueError(f"p: a probability must be ≤ 1, got {p}")
     return n * (1 - p) ** (c * sp.ceiling(n / p))

@@ -203,8 +203,8 @@ def _sample_mean(entry: sp.Expr, coords: tuple[int, int], d: int, data: Any) -> 
         elif monom == (0, 0, 1):
             out += coeff * sp.Symbol("ybar", real=True)
         else:
-            raise NotImplementedError(
-                f"entry {entry} needs data moments beyond z and ȳ: pass data=(X, y)"
+            raise ValueError(
+                f"data: entry {entry} needs data moments beyond z and ȳ; pass data=(X, y)"
             )
     return sp.expand(out)
 

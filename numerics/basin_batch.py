@@ -1,0 +1,593 @@
+"""Many basin values at once (SS16 Lemma 1, claim SS16.Lemma1): the batched, certified NNLS path.
+
+Same mathematics as :mod:`numerics.basin` (read its docstring): for the squared loss,
+
+    Bas(B^{A,b}) = min_{c ≥ 0} (1/m)‖M c − y‖²,   M = [b_j [X g]_+]_{j, g ∈ rays(K_j)},
+
+with rays(K_j) the generators of K_j = {w : a_{j,t}⟨w, x_t⟩ ≥ 0 ∀t}, i.e. the rays g of the
+arrangement {⟨w, x_t⟩ = 0} compatible with row j of A (computed once per X by
+numerics.basin._RaySquared). What changes here is only *how* it is computed, for a batch of
+patterns (A_i, b_i), i = 1..N, on the same (X, y):
+
+* the generators of every neuron row are found with one vectorised bitmask test (rays are
+  pre-grouped by their signs on the first q samples, so a row only tests the ~0.6^q share of
+  rays compatible with its prefix);
+* Lawson–Hanson is run for all N problems in lock-step in NumPy: one column enters (or leaves)
+  the passive set of each unfinished problem per step, the passive Gram matrices are kept up to
+  date column by column and solved together (batched LU), finished problems drop out;
+* the certificate of :func:`numerics.basin._certify` is computed for all of them at once, on the
+  original (unscaled) data: primal residual max(0, −b_j a_jt⟨u_j, x_t⟩), Farkas dual residual
+  max over every generator g of every K_j of −b_j⟨Q_jᵀλ, g⟩ with λ = (2/m)(p − y), duality gap
+  h(p) + h*(λ), and the lift check (network loss of the lifted (W, v), evaluated with
+  numerics.network.forward, equals the value within numerics.basin._lift_tolerance);
+* a problem whose lock-step solve does not finish, or whose certificate fails, is re-solved on
+  its own by :func:`numerics.basin.basin_value` with ``method="direct"`` (Clarabel), which raises
+  SolverError if that certificate fails too. Every returned value carries a certificate.
+
+Non-emptiness (``check_nonempty=True``): the open cone of row j is non-empty iff every sample t
+is strict (a_t⟨g, x_t⟩ > 0) for some generator g of K_j — then w̄ = Σ g is a strict interior
+point, which is checked numerically with the same margin as numerics.basin.interior_margin's
+LP. Rows that fail the witness test are decided by that LP. An empty basin raises
+EmptyBasinError naming the pattern's index, or with ``on_empty="skip"`` is listed in
+``BasinBatch.empty`` and has no value at all (never a placeholder number).
+
+Other losses than the squared one are solved basin by basin with numerics.basin.basin_value.
+``processes > 1`` splits the batch into one large chunk per process of a reusable loky pool
+(joblib), so start-up is paid once per session; each worker computes the rays of X once.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import ArrayLike, NDArray
+
+from numerics import basin as _b
+from numerics.network import forward
+
+Array = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+#: Prefix length of the ray index (2^q groups; a row tests ≈ 0.6^q of the rays).
+_PREFIX_BITS = 10
+#: Lock-step Lawson–Hanson: give up after _MAX_STEPS·m + 20 steps (the problem is then re-solved
+#: by Clarabel; at n = 10, m = 20, d = 5 a problem needs ≈ 2m steps).
+_MAX_STEPS = 6
+#: Lawson–Hanson stops when no column has ⟨column, residual⟩ > _LH_TOL·max‖column‖·‖y‖. The
+#: passive solves use normal equations (error ∝ cond²·ε), so this is not set at machine
+#: precision; optimality is decided by the certificate (dual residual ≤ 1e-6 relative) anyway.
+_LH_TOL = 1e-10
+
+
+@dataclass(frozen=True)
+class BasinBatch:
+    """Certified basin values of a batch. Row i refers to input pattern ``index[i]``.
+
+    ``values[i]`` = Bas(B^{A,b}) of pattern ``index[i]``; ``U, W, v`` (N × n × d, N × n) a
+    minimiser and its lift; ``predictions`` (N × m); certificate fields per row (see
+    numerics.basin.Certificate); ``solver[i]`` says which path produced row i. ``empty`` lists
+    the input indices whose basin is empty (only with ``on_empty="skip"``; they have no row).
+    """
+
+    values: Array
+    U: Array
+    W: Array
+    v: Array
+    predictions: Array
+    gap: Array
+    primal_residual: Array
+    dual_residual: Array
+    lift_error: Array
+    lift_tolerance: Array
+    solver: tuple[str, ...]
+    index: IntArray
+    empty: IntArray
+
+    def certificate(self, i: int) -> _b.Certificate:
+        """The certificate of row i as a numerics.basin.Certificate."""
+        return _b.Certificate(
+            gap=float(self.gap[i]), primal_residual=float(self.primal_residual[i]),
+            dual_residual=float(self.dual_residual[i]), solver=self.solver[i], status="optimal",
+            lift_error=float(self.lift_error[i]), lift_tolerance=float(self.lift_tolerance[i]),
+        )
+
+    def __len__(self) -> int:
+        return int(self.values.shape[0])
+
+
+# ----------------------------------------------------------------------------- input
+
+
+def _stack_patterns(X: Array, patterns: object) -> tuple[IntArray, IntArray]:
+    """Accept a sequence of (A, b) pairs or a pair (A: N × n × m, b: N × n) of stacked arrays."""
+    if isinstance(patterns, tuple) and len(patterns) == 2 and np.asarray(patterns[0]).ndim == 3:
+        A, b = np.asarray(patterns[0]), np.asarray(patterns[1])
+    else:
+        pats = list(patterns)  # type: ignore[call-overload]
+        if not pats:
+            raise ValueError("patterns: no patterns given")
+        if any(not isinstance(p, (tuple, list)) or len(p) != 2 for p in pats):
+            raise ValueError("patterns: expected (A, b) pairs or a pair of stacked arrays")
+        shapes = {np.asarray(p[0]).shape for p in pats}
+        if len(shapes) != 1:
+            raise ValueError(f"patterns: every A must have the same shape (n, m), got {sorted(shapes)}")
+        A = np.stack([np.asarray(p[0]) for p in pats])
+        b = np.stack([np.asarray(p[1]) for p in pats]) if len({np.shape(p[1]) for p in pats}) == 1 else None
+        if b is None:
+            raise ValueError("patterns: every b must have shape (n,)")
+    if A.ndim != 3 or A.shape[0] == 0:
+        raise ValueError(f"patterns: expected A of shape (N, n, m) with N ≥ 1, got {A.shape}")
+    if A.shape[2] != X.shape[0]:
+        raise ValueError(
+            f"patterns: A must be neurons × samples, (n, {X.shape[0]}) per pattern "
+            f"(SS16.Def2-indexing), got {A.shape[1:]}"
+        )
+    if A.shape[1] == 0:
+        raise ValueError("patterns: zero neurons")
+    A = _b._check_signs("A", A, A.shape)
+    b = _b._check_signs("b", b, A.shape[:2])
+    return A, b
+
+
+def sign_patterns(Ws: ArrayLike, vs: ArrayLike, X: ArrayLike) -> tuple[IntArray, IntArray]:
+    """numerics.basin.sign_pattern for a stack of points (Ws: N × n × d, vs: N × n), vectorised.
+
+    A sign within the dot product's rounding bound of 0, or v_j = 0, raises BoundaryError naming
+    the point's index.
+    """
+    X = _b._check_X(X)
+    W = np.asarray(Ws, dtype=float)
+    v = np.asarray(vs, dtype=float)
+    if W.ndim != 3 or W.shape[2] != X.shape[1] or W.shape[0] == 0 or W.shape[1] == 0:
+        raise ValueError(f"Ws: expected shape (N, n, {X.shape[1]}) with N, n ≥ 1, got {W.shape}")
+    if v.shape != W.shape[:2]:
+        raise ValueError(f"vs: expected shape {W.shape[:2]}, got {v.shape}")
+    if not np.all(np.isfinite(W)):
+        raise ValueError("Ws: contains NaN or inf")
+    if not np.all(np.isfinite(v)):
+        raise ValueError("vs: contains NaN or inf")
+    Z = W @ X.T
+    rounding = X.shape[1] * np.finfo(float).eps * (np.abs(W) @ np.abs(X).T)
+    on = np.abs(Z) <= rounding
+    if np.any(on):
+        i, j, t = np.argwhere(on)[0]
+        raise _b.BoundaryError(
+            f"Ws: point {i}: ⟨w_{j}, x_{t}⟩ = {Z[i, j, t]!r} is within rounding of 0 (basin boundary)"
+        )
+    if np.any(v == 0):
+        i, j = np.argwhere(v == 0)[0]
+        raise _b.BoundaryError(f"vs: point {i}: v_{j} = 0 (basin boundary)")
+    return np.where(Z > 0, 1, -1).astype(np.int64), np.where(v > 0, 1, -1).astype(np.int64)
+
+
+# ----------------------------------------------------------------------------- generators
+
+
+def _prefix_table(prog: "_b._RaySquared") -> tuple[IntArray, IntArray, int]:
+    """(order, starts, q): the rays compatible on the first q samples with prefix P' (bits of
+    a > 0) are order[starts[P'] : starts[P' + 1]] — a CSR index built once per X."""
+    cached = getattr(prog, "_prefix", None)
+    if cached is not None:
+        return cached
+    q = min(_PREFIX_BITS, prog.m)
+    qmask = np.int64((1 << q) - 1)
+    pref = np.arange(1 << q, dtype=np.int64)[:, None]
+    ok = ((prog.pos[None, :] & ~pref & qmask) == 0) & ((prog.neg[None, :] & pref & qmask) == 0)
+    r, c = np.nonzero(ok)
+    starts = np.r_[0, np.cumsum(np.bincount(r, minlength=1 << q))].astype(np.int64)
+    prog._prefix = (c.astype(np.int64), starts, q)  # type: ignore[attr-defined]
+    return prog._prefix  # type: ignore[attr-defined]
+
+
+def _generators(prog: "_b._RaySquared", A: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+    """The generators of every K_j, j a neuron row of A (N × n × m, rows numbered N·n row-major):
+    (row, ray) pairs sorted by row — ray compatible with the row (b_j a_jt⟨g, x_t⟩ ≥ 0 ∀t) —
+    and per row the bitmask of samples t with a_t⟨g, x_t⟩ > 0 for some generator g."""
+    order, starts, q = _prefix_table(prog)
+    P = ((A > 0).astype(np.int64) @ prog.bits).ravel()  # sign masks of the rows
+    pre = P & np.int64((1 << q) - 1)
+    cnt = starts[pre + 1] - starts[pre]
+    row = np.repeat(np.arange(P.size), cnt)
+    off = np.arange(row.size) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    ray = order[starts[pre][row] + off]
+    Pr = P[row]
+    pos, neg = prog.pos[ray], prog.neg[ray]
+    ok = ((pos & ~Pr) == 0) & ((neg & Pr) == 0)
+    row, ray = row[ok], ray[ok]
+    covered = np.zeros(P.size, dtype=np.int64)
+    np.bitwise_or.at(covered, row, pos[ok] | neg[ok])
+    return row, ray, covered
+
+
+# ----------------------------------------------------------------------------- lock-step NNLS
+
+
+def _lawson_hanson(M: Array, y: Array, ncols: IntArray) -> tuple[Array, IntArray, NDArray[np.bool_]]:
+    """min_{c ≥ 0} ‖Mᵀc − y‖ for a stack M (N × k × m, column i of problem β is M[β, i]), all
+    problems stepped together. Returns (coefficients on slots N × S, slot columns N × S (−1 =
+    free), finished flag N). Passive sets hold ≤ S = m columns (they stay independent).
+
+    Finished problems are dropped from the working arrays whenever they are ≥ 30 % of them, so
+    each step touches only the columns of unfinished problems."""
+    N, k, m = M.shape
+    S = m
+    out_x = np.zeros((N, S))
+    out_slots = np.full((N, S), -1, dtype=np.int64)
+    out_ok = np.zeros(N, dtype=bool)
+    if N == 0:
+        return out_x, out_slots, out_ok
+    orig = np.arange(N)
+    slots = np.full((N, S), -1, dtype=np.int64)
+    xs = np.zeros((N, S))
+    gram = np.zeros((N, S, S))
+    gram[:, np.arange(S), np.arange(S)] = 1.0  # free slots: identity rows
+    rhs = np.zeros((N, S))
+    blocked = np.arange(k)[None, :] >= ncols[:, None]  # padding or passive: cannot enter
+    p = np.zeros((N, m))
+    need_add = np.ones(N, dtype=bool)
+    just_added = np.zeros(N, dtype=bool)
+    last_slot = np.zeros(N, dtype=np.int64)
+    done = np.zeros(N, dtype=bool)
+    ok = np.zeros(N, dtype=bool)
+    colscale = np.sqrt(np.max(np.einsum("bkm,bkm->bk", M, M), axis=1, initial=0.0))
+    tol = _LH_TOL * np.maximum(colscale, 1e-300) * max(float(np.linalg.norm(y)), 1e-300)
+    My = M @ y  # N × k: ⟨column, y⟩
+    ar_s = np.arange(S)
+    for _ in range(_MAX_STEPS * S + 20):
+        if done.any():  # write back finished problems; compact when they are many
+            fin = np.flatnonzero(done)
+            out_x[orig[fin]], out_slots[orig[fin]], out_ok[orig[fin]] = xs[fin], slots[fin], ok[fin]
+            if fin.size >= 0.3 * done.size or fin.size == done.size:
+                keep = np.flatnonzero(~done)
+                if keep.size == 0:
+                    return out_x, out_slots, out_ok
+                orig, M, My, slots, xs, gram, rhs, blocked, p = (
+                    orig[keep], M[keep], My[keep], slots[keep], xs[keep], gram[keep], rhs[keep],
+                    blocked[keep], p[keep])
+                need_add, just_added, last_slot, tol = need_add[keep], just_added[keep], last_slot[keep], tol[keep]
+                done, ok = done[keep], ok[keep]
+        B = done.size
+        live = ~done
+        # ---- one column enters the passive set of the problems that asked for it
+        ia = np.flatnonzero(need_add & live)
+        if ia.size:
+            r = y[None, :] - p
+            w = np.matmul(M, r[:, :, None])[:, :, 0] if ia.size > 0.5 * B else \
+                np.matmul(M[ia], r[ia, :, None])[:, :, 0]
+            if w.shape[0] == B:
+                w = w[ia]
+            w[blocked[ia]] = -np.inf
+            j = np.argmax(w, axis=1)
+            wmax = w[np.arange(ia.size), j]
+            fin = wmax <= tol[ia]
+            done[ia[fin]] = True
+            ok[ia[fin]] = True
+            ig, jg = ia[~fin], j[~fin]
+            free = slots[ig] < 0
+            has = free.any(axis=1)
+            done[ig[~has]] = True  # more than m passive columns: numerically degenerate
+            ig, jg, free = ig[has], jg[has], free[has]
+            s = np.argmax(free, axis=1)
+            slots[ig, s] = jg
+            blocked[ig, jg] = True
+            just_added[ig] = True
+            last_slot[ig] = s
+            col = M[ig, jg]  # the entering columns
+            used_g = slots[ig] >= 0
+            Ms = M[ig[:, None], np.where(used_g, slots[ig], 0)] * used_g[..., None]
+            g = np.einsum("bsm,bm->bs", Ms, col)
+            gram[ig, s, :] = g
+            gram[ig, :, s] = g
+            rhs[ig, s] = My[ig, jg]
+        act = np.flatnonzero(~done)
+        if act.size == 0:
+            continue
+        # ---- solve the passive least-squares problems (normal equations, batched LU)
+        used = slots[act] >= 0
+        width = int(np.max(np.where(used, ar_s[None, :] + 1, 0)))
+        used = used[:, :width]
+        try:
+            z = np.linalg.solve(gram[act, :width, :width], rhs[act, :width, None])[:, :, 0]
+        except np.linalg.LinAlgError:
+            z = np.stack([_safe_solve(gram[i, :width, :width], rhs[i, :width]) for i in act])
+        z = np.where(used, z, 0.0)
+        bad = ~np.all(np.isfinite(z), axis=1)
+        done[act[bad]] = True
+        feas = np.all((z > 0) | ~used, axis=1) & ~bad
+        fa = act[feas]  # feasible: accept, ask for the next column
+        xs[fa, :width] = z[feas]
+        need_add[fa] = True
+        just_added[fa] = False
+        inf_ = ~feas & ~bad
+        ib = act[inf_]
+        if ib.size:  # infeasible: move towards z until a coefficient hits 0, drop it
+            zb, xb, ub = z[inf_], xs[ib, :width], used[inf_]
+            # the column that just entered has a non-positive coefficient: impossible in exact
+            # arithmetic (its gradient was > 0); numerically a cycle — give up, re-solve elsewhere
+            cyc = just_added[ib] & (zb[np.arange(ib.size), np.minimum(last_slot[ib], width - 1)] <= 0)
+            done[ib[cyc]] = True
+            neg = ub & (zb <= 0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = np.where(neg, xb / (xb - zb), np.inf)
+            alpha = np.min(ratio, axis=1)
+            xn = xb + alpha[:, None] * (zb - xb)
+            argm = np.argmin(ratio, axis=1)
+            drop = ub & ((xn <= 0) | (np.arange(width)[None, :] == argm[:, None]))
+            xn[drop] = 0.0
+            xs[ib, :width] = xn
+            rr, cc = np.nonzero(drop)
+            bb = ib[rr]
+            blocked[bb, slots[bb, cc]] = False
+            slots[bb, cc] = -1
+            gram[bb, cc, :] = 0.0
+            gram[bb, :, cc] = 0.0
+            gram[bb, cc, cc] = 1.0
+            rhs[bb, cc] = 0.0
+            need_add[ib] = False
+            just_added[ib] = False
+        used_a = slots[act] >= 0
+        Ma = M[act[:, None], np.where(used_a, slots[act], 0)] * used_a[..., None]
+        p[act] = np.einsum("bsm,bs->bm", Ma, xs[act])
+    live = np.flatnonzero(~done)  # out of steps: unfinished (ok stays False)
+    fin = np.flatnonzero(done)
+    out_x[orig[fin]], out_slots[orig[fin]], out_ok[orig[fin]] = xs[fin], slots[fin], ok[fin]
+    out_x[orig[live]], out_slots[orig[live]] = xs[live], slots[live]
+    return out_x, out_slots, out_ok
+
+
+def _safe_solve(G: Array, r: Array) -> Array:
+    try:
+        return np.linalg.solve(G, r)
+    except np.linalg.LinAlgError:
+        return np.full(r.shape, np.nan)
+
+
+# ----------------------------------------------------------------------------- the batch
+
+
+def _solve_chunk(X: Array, y: Array, A: IntArray, b: IntArray, check_nonempty: bool) -> dict:
+    """Squared-loss basin values of the patterns (A, b) (N × n × m, N × n); see module docstring."""
+    N, n, m = A.shape
+    d = X.shape[1]
+    sx = float(np.linalg.norm(X, axis=1).max())
+    ymax = float(np.abs(y).max())
+    sy = ymax if 0.0 < ymax < 1.0 else 1.0
+    Xs, ys = X / sx, y / sy
+    back = sy / sx
+    prog = _b._ray_program(Xs, Xs.tobytes())
+    K = prog.G.shape[0]
+    grow_, gray, covered = _generators(prog, A)  # (row = i·n + j, ray) pairs
+    covered = covered.reshape(N, n)
+    xnorm = np.linalg.norm(X, axis=1)
+    empty = np.zeros(N, dtype=bool)
+    lp_fallback = np.zeros(N, dtype=bool)
+    if check_nonempty:
+        Xhat = X / xnorm[:, None]
+        ind = sp.csr_matrix((np.ones(grow_.size), (grow_, gray)), shape=(N * n, K))
+        wbar = np.asarray(ind @ prog.G).reshape(N, n, d)  # Σ of the generators: a witness
+        marg = np.min(A * (wbar @ Xhat.T), axis=2) / np.maximum(np.max(np.abs(wbar), axis=2), 1e-300)
+        witnessed = (covered == (1 << m) - 1) & (marg > _b.INTERIOR_MARGIN)
+        xkey = X.tobytes()
+        for i, j in zip(*np.nonzero(~witnessed)):  # no ray witness: the LP decides
+            if not _b._neuron_nonempty(X, A[i, j], xkey):
+                empty[i] = True
+            else:  # realisable, yet the rays do not show it: the ray set is unreliable here
+                lp_fallback[i] = True
+    # neurons with equal (A_j, b_j) are merged: only the first of a group gets columns
+    key = ((A > 0).astype(np.int64) @ prog.bits) * 2 + (b > 0)
+    eq = key[:, :, None] == key[:, None, :]
+    rep = np.argmax(eq, axis=2)
+    count = eq.sum(axis=2)
+    is_rep = rep == np.arange(n)[None, :]
+    bi_all, nj_all = grow_ // n, grow_ % n
+    keepc = is_rep[bi_all, nj_all] & ~empty[bi_all] & (prog.pos[gray] != 0)  # inactive rays add nothing
+    bi, nj, ray = bi_all[keepc], nj_all[keepc], gray[keepc]
+    ncols = np.bincount(bi, minlength=N).astype(np.int64)
+    start = np.r_[0, np.cumsum(ncols)[:-1]]
+    pos_in = np.arange(bi.size) - start[bi]
+    k = int(ncols.max(initial=0))
+    col_ray = np.full((N, k), K, dtype=np.int64)
+    col_neuron = np.zeros((N, k), dtype=np.int64)
+    col_ray[bi, pos_in] = ray
+    col_neuron[bi, pos_in] = nj
+    images = np.concatenate([prog.images, np.zeros((m, 1))], axis=1)  # m × (K+1)
+    sign = np.take_along_axis(b, col_neuron, axis=1).astype(float)
+    M = images.T[col_ray] * sign[..., None]  # N × k × m
+    solve = ~empty & ~lp_fallback
+    xs, slots, fin = _lawson_hanson(M[solve], ys, ncols[solve])
+    # ---- U from the passive coefficients (scaled), split equally within merged groups
+    S = slots.shape[1]
+    idx = np.flatnonzero(solve)
+    used = slots >= 0
+    sl = np.where(used, slots, 0)
+    sray = np.where(used, col_ray[idx[:, None], sl], K)
+    sneu = col_neuron[idx[:, None], sl]
+    G1 = np.r_[prog.G, np.zeros((1, d))]
+    coef = np.where(used, xs, 0.0)
+    onehot = (sneu[..., None] == np.arange(n)) & used[..., None]  # B × S × n
+    Ur = np.einsum("bsn,bs,bsd->bnd", onehot, coef, G1[sray]) * b[idx][..., None]
+    U = np.zeros((N, n, d))
+    U[idx] = np.take_along_axis(Ur, rep[idx][..., None], axis=1) / count[idx][..., None]
+    U *= back
+    # ---- certificate, on the original data (numerics.basin._certify, vectorised)
+    Apos = (A > 0).astype(float)
+    Z = U @ X.T  # N × n × m: ⟨u_j, x_t⟩
+    p = np.einsum("bnt,bnt->bt", Apos, Z)
+    value = np.mean((p - y) ** 2, axis=1)
+    GU = (b[..., None] * A) * Z
+    unorm = np.linalg.norm(U, axis=2)
+    primal = np.max(np.maximum(0.0, -GU) / (xnorm[None, None, :] * np.maximum(1.0, unorm)[..., None]), axis=(1, 2))
+    lam = (2.0 / m) * (p - y)
+    s_ = m * lam
+    hstar = np.mean(s_ * y + s_ * s_ / 4.0, axis=1)
+    gap = value + hstar
+    QtL = np.einsum("bnt,bt,td->bnd", Apos, lam, X)  # Q_jᵀλ
+    slopes = b[bi, nj] * np.einsum("cd,cd->c", prog.G[ray], QtL[bi, nj])
+    worst = np.zeros(N)
+    np.maximum.at(worst, bi, -slopes)
+    dual = worst / (1.0 + np.max(np.abs(lam), axis=1) * float(np.max(xnorm)))
+    delta = np.sum(np.abs(GU) * (GU < 0), axis=1)
+    base = (p - y) ** 2
+    up, down = np.abs((p + delta - y) ** 2 - base), np.abs((p - delta - y) ** 2 - base)
+    ltol = np.mean(np.maximum(up, down), axis=1) + 1e-12 * (1.0 + np.abs(value) + np.mean(p * p, axis=1))
+    bound = _b.CERT_FACTOR * _b.CLARABEL_TOL
+    good = np.zeros(N, dtype=bool)
+    good[idx] = fin
+    good &= (np.abs(gap) <= bound * (1.0 + np.abs(value))) & (primal <= bound) & (dual <= bound)
+    # ---- lift and evaluate the network (numerics.network.forward)
+    norms = np.linalg.norm(U, axis=2)
+    v = b * np.sqrt(norms)
+    nz = norms > 0
+    W = np.where(nz[..., None], U / np.where(nz, v, 1.0)[..., None], 0.0)
+    v = np.where(nz, v, 0.0)
+    lift_err = np.full(N, math.nan)
+    for i in np.flatnonzero(good):
+        lift_err[i] = abs(float(np.mean((forward(v[i], W[i], X, "relu") - y) ** 2)) - value[i])
+    good &= lift_err <= ltol
+    solver = ["NNLS (lock-step Lawson–Hanson, batched) over arrangement rays"] * N
+    # ---- fall back, basin by basin, to Clarabel (raises SolverError if that fails as well)
+    for i in np.flatnonzero(~good & ~empty):
+        bm = _b.basin_value(X, y, A[i], b[i], method="direct", check_nonempty=False, cache=False)
+        c = bm.certificate
+        value[i], U[i], W[i], v[i], p[i] = bm.value, bm.U, bm.W, bm.v, bm.predictions
+        gap[i], primal[i], dual[i] = c.gap, c.primal_residual, c.dual_residual
+        lift_err[i], ltol[i] = c.lift_error, c.lift_tolerance
+        why = "batched NNLS unfinished" if i not in set(idx[fin].tolist()) else "batched NNLS certificate failed"
+        solver[i] = f"{c.solver}; {why}, re-solved"
+    return dict(values=value, U=U, W=W, v=v, predictions=p, gap=gap, primal_residual=primal,
+                dual_residual=dual, lift_error=lift_err, lift_tolerance=ltol, solver=solver, empty=empty)
+
+
+_POOL_CHUNK_MIN = 64
+
+
+def _run(X: Array, y: Array, A: IntArray, b: IntArray, check_nonempty: bool, processes: int,
+         chunk: int) -> dict:
+    N = A.shape[0]
+    if processes <= 1 or N < 2 * _POOL_CHUNK_MIN:
+        parts = [np.arange(s, min(s + chunk, N)) for s in range(0, N, chunk)]
+        outs = [_solve_chunk(X, y, A[ix], b[ix], check_nonempty) for ix in parts]
+    else:
+        from joblib.externals.loky import get_reusable_executor
+
+        pool = get_reusable_executor(max_workers=processes)
+        nparts = max(processes, -(-N // chunk))
+        nparts = ((nparts + processes - 1) // processes) * processes
+        parts = [ix for ix in np.array_split(np.arange(N), nparts) if ix.size]
+        futs = [pool.submit(_solve_chunk, X, y, A[ix], b[ix], check_nonempty) for ix in parts]
+        outs = [f.result() for f in futs]
+    out = {key: np.concatenate([o[key] for o in outs]) for key in outs[0] if key != "solver"}
+    out["solver"] = tuple(s for o in outs for s in o["solver"])
+    return out
+
+
+def warm_pool(X: ArrayLike, y: ArrayLike, n: int, processes: int = 2) -> None:
+    """Start the worker pool and let every worker compute the rays of X once (not a solve API)."""
+    from joblib.externals.loky import get_reusable_executor
+
+    X, y = _b._check_Xy(X, y)
+    rng = np.random.default_rng(0)
+    W = rng.normal(size=(n, X.shape[1]))
+    A, b = np.where(W @ X.T > 0, 1, -1)[None], np.ones((1, n), dtype=np.int64)
+    pool = get_reusable_executor(max_workers=processes)
+    list(pool.map(_solve_chunk, *zip(*[(X, y, A, b, False)] * (2 * processes))))
+
+
+def basin_values(
+    X: ArrayLike,
+    y: ArrayLike,
+    patterns: Sequence[tuple[ArrayLike, ArrayLike]] | tuple[ArrayLike, ArrayLike],
+    loss: _b.Loss = "squared",
+    *,
+    check_nonempty: bool = True,
+    on_empty: str = "raise",
+    processes: int = 1,
+    chunk: int = 512,
+) -> BasinBatch:
+    """Bas(B^{A_i,b_i}) for a batch of patterns on one data set (claim SS16.Lemma1), certified.
+
+    ``patterns``: a sequence of (A, b) pairs (A: n × m neurons × samples, b: n), or a pair of
+    stacked arrays (N × n × m, N × n). Every value agrees with numerics.basin.basin_value
+    (tests/test_basin_batch.py) and carries a certificate. An empty basin raises EmptyBasinError
+    naming its index (``on_empty="raise"``) or is listed in ``.empty`` without a value
+    (``on_empty="skip"``). A failed certificate falls back to Clarabel and raises SolverError if
+    that fails too. ``processes`` > 1 uses a reusable loky pool, ``chunk`` patterns per task.
+    """
+    X, y = _b._check_Xy(X, y)
+    _b._check_loss(loss, y)
+    if on_empty not in ("raise", "skip"):
+        raise ValueError(f"on_empty: expected 'raise' or 'skip', got {on_empty!r}")
+    if int(processes) < 1:
+        raise ValueError(f"processes: expected ≥ 1, got {processes!r}")
+    if int(chunk) < 1:
+        raise ValueError(f"chunk: expected ≥ 1, got {chunk!r}")
+    A, b = _stack_patterns(X, patterns)
+    return _batch(X, y, A, b, loss, check_nonempty, on_empty, int(processes), int(chunk))
+
+
+def basin_values_at(
+    X: ArrayLike,
+    y: ArrayLike,
+    Ws: ArrayLike,
+    vs: ArrayLike,
+    loss: _b.Loss = "squared",
+    *,
+    processes: int = 1,
+    chunk: int = 512,
+) -> BasinBatch:
+    """Bas(W_i, v_i) for a stack of points (Ws: N × n × d, vs: N × n): numerics.basin.basin_value_at
+    for many points. The points witness that their basins are non-empty (no emptiness test);
+    a point on a boundary raises BoundaryError naming its index."""
+    X, y = _b._check_Xy(X, y)
+    _b._check_loss(loss, y)
+    if int(processes) < 1:
+        raise ValueError(f"processes: expected ≥ 1, got {processes!r}")
+    if int(chunk) < 1:
+        raise ValueError(f"chunk: expected ≥ 1, got {chunk!r}")
+    A, b = sign_patterns(Ws, vs, X)
+    return _batch(X, y, A, b, loss, False, "raise", int(processes), int(chunk))
+
+
+def _batch(X: Array, y: Array, A: IntArray, b: IntArray, loss: _b.Loss, check_nonempty: bool,
+           on_empty: str, processes: int, chunk: int) -> BasinBatch:
+    N = A.shape[0]
+    if loss == "squared" and X.shape[0] <= 62:
+        out = _run(X, y, A, b, check_nonempty, processes, chunk)
+    else:  # other losses (or m > 62 sign bits): basin by basin through numerics.basin
+        mins: list[_b.BasinMinimum | None] = []
+        for i in range(N):
+            try:
+                mins.append(_b.basin_value(X, y, A[i], b[i], loss, method="auto", check_nonempty=check_nonempty))
+            except _b.EmptyBasinError:
+                mins.append(None)
+        ok = [bm for bm in mins if bm is not None]
+        shape_u = (N, A.shape[1], X.shape[1])
+        out = dict(
+            values=np.array([bm.value if bm else math.nan for bm in mins]),
+            U=np.array([bm.U if bm else np.zeros(shape_u[1:]) for bm in mins]).reshape(shape_u),
+            W=np.array([bm.W if bm else np.zeros(shape_u[1:]) for bm in mins]).reshape(shape_u),
+            v=np.array([bm.v if bm else np.zeros(A.shape[1]) for bm in mins]).reshape(N, A.shape[1]),
+            predictions=np.array([bm.predictions if bm else np.zeros(X.shape[0]) for bm in mins]),
+            empty=np.array([bm is None for bm in mins]),
+            solver=tuple(bm.certificate.solver if bm else "" for bm in mins),
+        )
+        for f in ("gap", "primal_residual", "dual_residual", "lift_error", "lift_tolerance"):
+            out[f] = np.array([getattr(bm.certificate, f) if bm else math.nan for bm in mins])
+        del ok
+    empty = np.flatnonzero(out["empty"])
+    if empty.size and on_empty == "raise":
+        raise _b.EmptyBasinError(
+            f"patterns: pattern {int(empty[0])} (of {empty.size} empty) is not realisable on X: basin empty"
+        )
+    keep = np.flatnonzero(~out["empty"])
+    return BasinBatch(
+        values=out["values"][keep], U=out["U"][keep], W=out["W"][keep], v=out["v"][keep],
+        predictions=out["predictions"][keep], gap=out["gap"][keep],
+        primal_residual=out["primal_residual"][keep], dual_residual=out["dual_residual"][keep],
+        lift_error=out["lift_error"][keep], lift_tolerance=out["lift_tolerance"][keep],
+        solver=tuple(out["solver"][i] for i in keep), index=keep.astype(np.int64), empty=empty.astype(np.int64),
+    )
