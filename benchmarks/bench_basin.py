@@ -1,6 +1,7 @@
 """Basins per second of the exact basin engine (issue 3), against a rebuilt-CVXPY baseline.
 
-Run on demand:  python benchmarks/bench_basin.py [--basins 400] [--workers 2] [--rounds 5]
+Run on demand:  python benchmarks/bench_basin.py [--basins 400] [--batch-basins 4000] [--workers 2]
+                                                  [--rounds 5] [--chunk 512]
 
 The paths are timed in interleaved rounds (each round times every path on its slice of the
 workload) and the median rate and median per-round ratio are printed, so a change of load on a
@@ -16,6 +17,10 @@ Measured in the same run:
   nnls       numerics.basin with method="nnls": Lawson–Hanson over the arrangement's rays
              (rays computed once per X, reported apart), dual certificate on the generators
   nnls×P     the nnls path over P worker processes (warm pool; start-up reported apart)
+  batch      numerics.basin_batch.basin_values_at: all basins of a round in one call (lock-step
+             Lawson–Hanson in NumPy, vectorised generators and certificates), 1 process
+  batch×P    the same over a warm loky pool of P workers, one chunk of ≤ --chunk basins per task
+             (pool start-up and each worker's rays of X reported apart)
   cached     a Monte Carlo stream in which basins recur (n = 3, m = 6, d = 2): the
              canonical-pattern cache (a different workload: reported in draws/s, no ratio)
 Values of every path must agree with the baseline to 1e-7 (the script exits non-zero if not).
@@ -35,6 +40,7 @@ import numpy as np
 
 from numerics.arrangement import global_minimum
 from numerics.basin import basin_value_at, clear_caches, sign_pattern
+from numerics.basin_batch import basin_values_at, warm_pool
 
 N, M, D = 10, 20, 5
 SEED = 2024
@@ -78,25 +84,38 @@ def main() -> int:
     ap.add_argument("--baseline-basins", type=int, default=100)
     ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--batch-basins", type=int, default=4000)
+    ap.add_argument("--chunk", type=int, default=512)
     args = ap.parse_args()
 
-    X, y, pts = workload(args.basins)
-    base_pts = pts[: args.baseline_basins]
+    X, y, all_pts = workload(max(args.basins, args.batch_basins, args.baseline_basins))
+    pts = all_pts[: args.basins]
+    base_pts = all_pts[: args.baseline_basins]
+    batch_W = np.array([W for W, _ in all_pts[: args.batch_basins]])
+    batch_v = np.array([v for _, v in all_pts[: args.batch_basins]])
     print(f"basin engine benchmark: n={N}, m={M}, d={D}, squared loss, seed={SEED}, "
-          f"{args.basins} basins ({args.baseline_basins} for the baseline), cpus={os.cpu_count()}")
+          f"{args.basins} basins per-basin paths, {args.batch_basins} batched, "
+          f"{args.baseline_basins} for the baseline, cpus={os.cpu_count()}, "
+          f"load average {os.getloadavg()[0]:.2f}")
     # warm-up: compile the DPP problem and the direct layout once (not timed)
     basin_value_at(X, y, *pts[0], method="cvxpy", cache=False)
     basin_value_at(X, y, *pts[0], method="direct", cache=False)
     t0 = time.perf_counter()
     basin_value_at(X, y, *pts[0], method="nnls", cache=False)
     rays_time = time.perf_counter() - t0
+    basin_values_at(X, y, batch_W[:4], batch_v[:4])  # the ray index of X (rays already cached)
+    t0 = time.perf_counter()
+    warm_pool(X, y, N, args.workers)  # start the loky workers; each computes the rays of X once
+    batch_startup = time.perf_counter() - t0
 
     # Interleaved rounds: every round times every path on its slice of the workload, so a change
     # of load on this shared machine hits all paths alike; the ratio is the median over rounds.
     rounds = args.rounds
     base_sl = np.array_split(np.arange(len(base_pts)), rounds)
     eng_sl = np.array_split(np.arange(len(pts)), rounds)
-    paths = ["baseline", "compiled", "direct", "nnls", "nnls×P"]
+    bat_sl = np.array_split(np.arange(args.batch_basins), rounds)
+    paths = ["baseline", "compiled", "direct", "nnls", "nnls×P", "batch", "batch×P"]
+    solvers: dict[str, int] = {}
     rates = {p: [] for p in paths}
     vals = {p: {} for p in paths}
     t0 = time.perf_counter()
@@ -122,6 +141,14 @@ def main() -> int:
             r_, v_ = rate(lambda: [v for part in pool.map(_chunk, jobs) for v in part], len(sub_e))
             rates["nnls×P"].append(r_)
             vals["nnls×P"].update(zip(ei.tolist(), v_))
+            ti = bat_sl[r]
+            for name, procs in (("batch", 1), ("batch×P", args.workers)):
+                t1 = time.perf_counter()
+                out = basin_values_at(X, y, batch_W[ti], batch_v[ti], processes=procs, chunk=args.chunk)
+                rates[name].append(len(ti) / (time.perf_counter() - t1))
+                vals[name].update(zip(ti.tolist(), out.values.tolist()))
+                for s in out.solver:
+                    solvers[s] = solvers.get(s, 0) + 1
 
     # a Monte Carlo stream where basins recur (a small instance, as in the SS16 theorem checks):
     # n = 3 neurons, m = 6, d = 2 (12 regions per neuron), 2000 initialisations
@@ -146,11 +173,16 @@ def main() -> int:
         "direct": "direct Clarabel, 1 process",
         "nnls": "nnls over rays, 1 process",
         "nnls×P": f"nnls over rays, {args.workers} processes",
+        "batch": "batched (basin_values_at), 1 process",
+        "batch×P": f"batched, {args.workers} processes (warm)",
     }
     print(f"  {rounds} interleaved rounds; median basins/s and median per-round ratio to the baseline")
     for p in paths:
         print(f"  {label[p]:<38} {med[p]:8.1f} basins/s   ratio {ratio[p]:5.2f}")
-    print(f"  (rays of X once: {rays_time:.2f} s; pool start-up {startup:.1f} s; neither included)")
+    print(f"  (rays of X once: {rays_time:.2f} s; pool start-up {startup:.1f} s; loky pool start-up "
+          f"{batch_startup:.1f} s; none included)")
+    for s, c in sorted(solvers.items()):
+        print(f"  batched solves (both batched paths) by: {s}: {c}")
     print(f"  cached Monte Carlo stream (n=3, m=6, d=2: {distinct} distinct basins in {len(pc)} draws)"
           f" {r_cache:8.1f} draws/s")
     print(f"  max |value − baseline| = {err:.2e} (must be ≤ 1e-7); target ≥ 2000 basins/s")

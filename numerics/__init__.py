@@ -63,3 +63,4 @@ from numerics.imbalance import (  # noqa: F401,E402
     init_with_imbalance,
     sigma_prime_zero,
 )
+from numerics.basin_batch import BasinBatch, basin_values, basin_values_at  # noqa: F401,E402  (batched SS16.Lemma1 basin values)

@@ -608,6 +608,15 @@ def _lift_tolerance(loss: Loss, p: Array, y: Array, delta: Array, value: float) 
     return float(np.mean(np.maximum(up, down))) + 1e-12 * (1.0 + abs(value) + float(np.mean(p * p)))
 
 
+def _lift_tolerances(p: Array, y: Array, delta: Array, value: Array) -> Array:
+    """_lift_tolerance for the squared loss, one per row of p, δ (N × m) and value (N,), as used
+    by numerics.basin_batch (the same bound, evaluated row by row)."""
+    base = (p - y) ** 2
+    up = np.abs((p + delta - y) ** 2 - base)
+    down = np.abs((p - delta - y) ** 2 - base)
+    return np.mean(np.maximum(up, down), axis=-1) + 1e-12 * (1.0 + np.abs(value) + np.mean(p * p, axis=-1))
+
+
 def _certify(
     X: Array, y: Array, A: IntArray, b: IntArray, loss: Loss, U: Array, p_solver: Array, lam: Array,
     Z: Array | None, status: str, solver: str, generators: list[Array] | None = None,

@@ -14,12 +14,15 @@ patterns (A_i, b_i), i = 1..N, on the same (X, y):
   rays compatible with its prefix);
 * Lawson–Hanson is run for all N problems in lock-step in NumPy: one column enters (or leaves)
   the passive set of each unfinished problem per step, the passive Gram matrices are kept up to
-  date column by column and solved together (batched LU), finished problems drop out;
+  date column by column and solved together (batched LU), finished problems drop out. The
+  entering column is chosen on a float32 copy of the columns and its gradient confirmed in
+  float64; termination (no column with a positive float64 gradient) is always decided in
+  float64, and optimality by the certificate;
 * the certificate of :func:`numerics.basin._certify` is computed for all of them at once, on the
   original (unscaled) data: primal residual max(0, −b_j a_jt⟨u_j, x_t⟩), Farkas dual residual
   max over every generator g of every K_j of −b_j⟨Q_jᵀλ, g⟩ with λ = (2/m)(p − y), duality gap
   h(p) + h*(λ), and the lift check (network loss of the lifted (W, v), evaluated with
-  numerics.network.forward, equals the value within numerics.basin._lift_tolerance);
+  numerics.network.batched_predict, equals the value within numerics.basin._lift_tolerance);
 * a problem whose lock-step solve does not finish, or whose certificate fails, is re-solved on
   its own by :func:`numerics.basin.basin_value` with ``method="direct"`` (Clarabel), which raises
   SolverError if that certificate fails too. Every returned value carries a certificate.
@@ -30,6 +33,11 @@ point, which is checked numerically with the same margin as numerics.basin.inter
 LP. Rows that fail the witness test are decided by that LP. An empty basin raises
 EmptyBasinError naming the pattern's index, or with ``on_empty="skip"`` is listed in
 ``BasinBatch.empty`` and has no value at all (never a placeholder number).
+
+Caveat (as for numerics.basin's ``method="nnls"``): the generators come from the arrangement's
+rays, kept when their r−1 normals have σ_min > 1e-10·σ_max; data degenerate at that level could
+lose a generator, and then the value and its Farkas check would both refer to a smaller cone.
+Use numerics.basin.basin_value(method="direct") for nearly degenerate data.
 
 Other losses than the squared one are solved basin by basin with numerics.basin.basin_value.
 ``processes > 1`` splits the batch into one large chunk per process of a reusable loky pool
@@ -47,7 +55,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
 from numerics import basin as _b
-from numerics.network import forward
+from numerics.network import batched_predict
 
 Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -199,7 +207,9 @@ def _generators(prog: "_b._RaySquared", A: IntArray) -> tuple[IntArray, IntArray
     ok = ((pos & ~Pr) == 0) & ((neg & Pr) == 0)
     row, ray = row[ok], ray[ok]
     covered = np.zeros(P.size, dtype=np.int64)
-    np.bitwise_or.at(covered, row, pos[ok] | neg[ok])
+    if row.size:  # OR of the strict-sign masks per row (rows are sorted)
+        first = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+        covered[row[first]] = np.bitwise_or.reduceat(pos[ok] | neg[ok], first)
     return row, ray, covered
 
 
@@ -218,7 +228,8 @@ def _lawson_hanson(M: Array, y: Array, ncols: IntArray) -> tuple[Array, IntArray
     out_x = np.zeros((N, S))
     out_slots = np.full((N, S), -1, dtype=np.int64)
     out_ok = np.zeros(N, dtype=bool)
-    if N == 0:
+    if N == 0 or k == 0:  # no problem, or no column anywhere: c = 0 is optimal (p = 0)
+        out_ok[:] = True
         return out_x, out_slots, out_ok
     orig = np.arange(N)
     slots = np.full((N, S), -1, dtype=np.int64)
@@ -226,6 +237,7 @@ def _lawson_hanson(M: Array, y: Array, ncols: IntArray) -> tuple[Array, IntArray
     gram = np.zeros((N, S, S))
     gram[:, np.arange(S), np.arange(S)] = 1.0  # free slots: identity rows
     rhs = np.zeros((N, S))
+    Ms = np.zeros((N, S, m))  # the passive columns, by slot (free slots: 0)
     blocked = np.arange(k)[None, :] >= ncols[:, None]  # padding or passive: cannot enter
     p = np.zeros((N, m))
     need_add = np.ones(N, dtype=bool)
@@ -236,6 +248,7 @@ def _lawson_hanson(M: Array, y: Array, ncols: IntArray) -> tuple[Array, IntArray
     colscale = np.sqrt(np.max(np.einsum("bkm,bkm->bk", M, M), axis=1, initial=0.0))
     tol = _LH_TOL * np.maximum(colscale, 1e-300) * max(float(np.linalg.norm(y)), 1e-300)
     My = M @ y  # N × k: ⟨column, y⟩
+    M32 = M.astype(np.float32)
     ar_s = np.arange(S)
     for _ in range(_MAX_STEPS * S + 20):
         if done.any():  # write back finished problems; compact when they are many
@@ -245,9 +258,9 @@ def _lawson_hanson(M: Array, y: Array, ncols: IntArray) -> tuple[Array, IntArray
                 keep = np.flatnonzero(~done)
                 if keep.size == 0:
                     return out_x, out_slots, out_ok
-                orig, M, My, slots, xs, gram, rhs, blocked, p = (
-                    orig[keep], M[keep], My[keep], slots[keep], xs[keep], gram[keep], rhs[keep],
-                    blocked[keep], p[keep])
+                orig, M, M32, My, slots, xs, gram, rhs, Ms, blocked, p = (
+                    orig[keep], M[keep], M32[keep], My[keep], slots[keep], xs[keep], gram[keep], rhs[keep],
+                    Ms[keep], blocked[keep], p[keep])
                 need_add, just_added, last_slot, tol = need_add[keep], just_added[keep], last_slot[keep], tol[keep]
                 done, ok = done[keep], ok[keep]
         B = done.size
@@ -256,13 +269,23 @@ def _lawson_hanson(M: Array, y: Array, ncols: IntArray) -> tuple[Array, IntArray
         ia = np.flatnonzero(need_add & live)
         if ia.size:
             r = y[None, :] - p
-            w = np.matmul(M, r[:, :, None])[:, :, 0] if ia.size > 0.5 * B else \
-                np.matmul(M[ia], r[ia, :, None])[:, :, 0]
-            if w.shape[0] == B:
-                w = w[ia]
-            w[blocked[ia]] = -np.inf
-            j = np.argmax(w, axis=1)
-            wmax = w[np.arange(ia.size), j]
+            # choose the entering column on a float32 copy (half the memory traffic), confirm its
+            # gradient in float64; only where float32 sees no positive gradient is the full
+            # float64 gradient computed (termination is always decided in float64)
+            r32 = r.astype(np.float32)
+            w = np.matmul(M32, r32[:, :, None])[:, :, 0] if ia.size > 0.5 * B else \
+                np.matmul(M32[ia], r32[ia, :, None])[:, :, 0]
+            j = np.argmax(w[ia] if w.shape[0] == B else w, axis=1)
+            # padding columns are 0 and passive ones ≈ 0 after an exact passive solve, so the
+            # float32 pick needs no mask; a blocked or non-positive pick is redone in float64
+            wmax = np.einsum("bm,bm->b", M[ia, j], r[ia])
+            recheck = np.flatnonzero((wmax <= tol[ia]) | blocked[ia, j])
+            if recheck.size:
+                rb_ = ia[recheck]
+                w64 = np.matmul(M[rb_], r[rb_, :, None])[:, :, 0]
+                w64[blocked[rb_]] = -np.inf
+                j[recheck] = np.argmax(w64, axis=1)
+                wmax[recheck] = w64[np.arange(recheck.size), j[recheck]]
             fin = wmax <= tol[ia]
             done[ia[fin]] = True
             ok[ia[fin]] = True
@@ -277,9 +300,8 @@ def _lawson_hanson(M: Array, y: Array, ncols: IntArray) -> tuple[Array, IntArray
             just_added[ig] = True
             last_slot[ig] = s
             col = M[ig, jg]  # the entering columns
-            used_g = slots[ig] >= 0
-            Ms = M[ig[:, None], np.where(used_g, slots[ig], 0)] * used_g[..., None]
-            g = np.einsum("bsm,bm->bs", Ms, col)
+            Ms[ig, s] = col
+            g = np.einsum("bsm,bm->bs", Ms[ig], col)
             gram[ig, s, :] = g
             gram[ig, :, s] = g
             rhs[ig, s] = My[ig, jg]
@@ -323,15 +345,14 @@ def _lawson_hanson(M: Array, y: Array, ncols: IntArray) -> tuple[Array, IntArray
             bb = ib[rr]
             blocked[bb, slots[bb, cc]] = False
             slots[bb, cc] = -1
+            Ms[bb, cc] = 0.0
             gram[bb, cc, :] = 0.0
             gram[bb, :, cc] = 0.0
             gram[bb, cc, cc] = 1.0
             rhs[bb, cc] = 0.0
             need_add[ib] = False
             just_added[ib] = False
-        used_a = slots[act] >= 0
-        Ma = M[act[:, None], np.where(used_a, slots[act], 0)] * used_a[..., None]
-        p[act] = np.einsum("bsm,bs->bm", Ma, xs[act])
+        p[act] = np.einsum("bsm,bs->bm", Ms[act], xs[act])
     live = np.flatnonzero(~done)  # out of steps: unfinished (ok stays False)
     fin = np.flatnonzero(done)
     out_x[orig[fin]], out_slots[orig[fin]], out_ok[orig[fin]] = xs[fin], slots[fin], ok[fin]
@@ -389,7 +410,7 @@ def _solve_chunk(X: Array, y: Array, A: IntArray, b: IntArray, check_nonempty: b
     ncols = np.bincount(bi, minlength=N).astype(np.int64)
     start = np.r_[0, np.cumsum(ncols)[:-1]]
     pos_in = np.arange(bi.size) - start[bi]
-    k = int(ncols.max(initial=0))
+    k = max(int(ncols.max(initial=0)), 1)  # ≥ 1: a padding column (ray K, image 0) at least
     col_ray = np.full((N, k), K, dtype=np.int64)
     col_neuron = np.zeros((N, k), dtype=np.int64)
     col_ray[bi, pos_in] = ray
@@ -398,7 +419,7 @@ def _solve_chunk(X: Array, y: Array, A: IntArray, b: IntArray, check_nonempty: b
     sign = np.take_along_axis(b, col_neuron, axis=1).astype(float)
     M = images.T[col_ray] * sign[..., None]  # N × k × m
     solve = ~empty & ~lp_fallback
-    xs, slots, fin = _lawson_hanson(M[solve], ys, ncols[solve])
+    xs, slots, fin = _lawson_hanson(M if solve.all() else M[solve], ys, ncols[solve])
     # ---- U from the passive coefficients (scaled), split equally within merged groups
     S = slots.shape[1]
     idx = np.flatnonzero(solve)
@@ -431,22 +452,20 @@ def _solve_chunk(X: Array, y: Array, A: IntArray, b: IntArray, check_nonempty: b
     np.maximum.at(worst, bi, -slopes)
     dual = worst / (1.0 + np.max(np.abs(lam), axis=1) * float(np.max(xnorm)))
     delta = np.sum(np.abs(GU) * (GU < 0), axis=1)
-    base = (p - y) ** 2
-    up, down = np.abs((p + delta - y) ** 2 - base), np.abs((p - delta - y) ** 2 - base)
-    ltol = np.mean(np.maximum(up, down), axis=1) + 1e-12 * (1.0 + np.abs(value) + np.mean(p * p, axis=1))
     bound = _b.CERT_FACTOR * _b.CLARABEL_TOL
     good = np.zeros(N, dtype=bool)
     good[idx] = fin
     good &= (np.abs(gap) <= bound * (1.0 + np.abs(value))) & (primal <= bound) & (dual <= bound)
-    # ---- lift and evaluate the network (numerics.network.forward)
-    norms = np.linalg.norm(U, axis=2)
-    v = b * np.sqrt(norms)
-    nz = norms > 0
-    W = np.where(nz[..., None], U / np.where(nz, v, 1.0)[..., None], 0.0)
-    v = np.where(nz, v, 0.0)
+    # ---- lift (numerics.basin.lift, row-wise) and evaluate the network (numerics.network)
+    W, v = _b.lift(U.reshape(N * n, d), b.reshape(N * n))
+    W, v = W.reshape(N, n, d), v.reshape(N, n)
+    ltol = _b._lift_tolerances(p, y, delta, value)
     lift_err = np.full(N, math.nan)
-    for i in np.flatnonzero(good):
-        lift_err[i] = abs(float(np.mean((forward(v[i], W[i], X, "relu") - y) ** 2)) - value[i])
+    gi = np.flatnonzero(good)
+    if gi.size:  # θ_i = (v_1, w_1, …, v_n, w_n), the packing of numerics.network.pack
+        thetas = np.concatenate([v[gi, :, None], W[gi]], axis=2).reshape(gi.size, -1)
+        lifted = batched_predict(thetas, X, "relu")
+        lift_err[gi] = np.abs(np.mean(_b._loss_elementwise_np("squared", lifted, y), axis=1) - value[gi])
     good &= lift_err <= ltol
     solver = ["NNLS (lock-step Lawson–Hanson, batched) over arrangement rays"] * N
     # ---- fall back, basin by basin, to Clarabel (raises SolverError if that fails as well)
@@ -472,9 +491,7 @@ def _run(X: Array, y: Array, A: IntArray, b: IntArray, check_nonempty: bool, pro
         parts = [np.arange(s, min(s + chunk, N)) for s in range(0, N, chunk)]
         outs = [_solve_chunk(X, y, A[ix], b[ix], check_nonempty) for ix in parts]
     else:
-        from joblib.externals.loky import get_reusable_executor
-
-        pool = get_reusable_executor(max_workers=processes)
+        pool = _pool(processes)
         nparts = max(processes, -(-N // chunk))
         nparts = ((nparts + processes - 1) // processes) * processes
         parts = [ix for ix in np.array_split(np.arange(N), nparts) if ix.size]
@@ -485,15 +502,25 @@ def _run(X: Array, y: Array, A: IntArray, b: IntArray, check_nonempty: bool, pro
     return out
 
 
+def _pool(processes: int):
+    """joblib's reusable loky pool: workers live 5 idle minutes, one BLAS thread each.
+
+    Taken through joblib (not loky directly): loky keeps one process-wide executor, and the one
+    joblib's ``Parallel`` (numerics.montecarlo) reuses must be joblib's memmapping executor.
+    """
+    from joblib.executor import get_memmapping_executor
+
+    one = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+    return get_memmapping_executor(processes, timeout=300, env=one)
+
+
 def warm_pool(X: ArrayLike, y: ArrayLike, n: int, processes: int = 2) -> None:
     """Start the worker pool and let every worker compute the rays of X once (not a solve API)."""
-    from joblib.externals.loky import get_reusable_executor
-
     X, y = _b._check_Xy(X, y)
     rng = np.random.default_rng(0)
     W = rng.normal(size=(n, X.shape[1]))
     A, b = np.where(W @ X.T > 0, 1, -1)[None], np.ones((1, n), dtype=np.int64)
-    pool = get_reusable_executor(max_workers=processes)
+    pool = _pool(processes)
     list(pool.map(_solve_chunk, *zip(*[(X, y, A, b, False)] * (2 * processes))))
 
 
@@ -564,7 +591,6 @@ def _batch(X: Array, y: Array, A: IntArray, b: IntArray, loss: _b.Loss, check_no
                 mins.append(_b.basin_value(X, y, A[i], b[i], loss, method="auto", check_nonempty=check_nonempty))
             except _b.EmptyBasinError:
                 mins.append(None)
-        ok = [bm for bm in mins if bm is not None]
         shape_u = (N, A.shape[1], X.shape[1])
         out = dict(
             values=np.array([bm.value if bm else math.nan for bm in mins]),
@@ -577,7 +603,6 @@ def _batch(X: Array, y: Array, A: IntArray, b: IntArray, loss: _b.Loss, check_no
         )
         for f in ("gap", "primal_residual", "dual_residual", "lift_error", "lift_tolerance"):
             out[f] = np.array([getattr(bm.certificate, f) if bm else math.nan for bm in mins])
-        del ok
     empty = np.flatnonzero(out["empty"])
     if empty.size and on_empty == "raise":
         raise _b.EmptyBasinError(

@@ -71,9 +71,18 @@ def load_ledger(root: Path) -> dict | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def claim_page(claim: Claim, checks: list[CheckRef]) -> str:
+def claim_page(claim: Claim, checks: list[CheckRef], ledger: dict | None = None) -> str:
     lines = [f"# {claim.id} — {claim.title}", ""]
     lines.append(f"**Source:** {claim.source_title}, {claim.where} (seed `{claim.seed_file}`).")
+    entry = next((e for e in (ledger or {}).get("claims", []) if e["id"] == claim.id), None)
+    if entry:
+        env = ledger["environment"]
+        lines += [
+            "",
+            f"**Verdict in the committed ledger:** `{entry['verdict']}` — {entry['reason']} "
+            f"(profile `{env['profile']}`, commit `{env['git_commit'][:12]}`; evidence: "
+            f"{', '.join(entry['evidence_kinds']) or '—'}; details in `ledger/LEDGER.md`).",
+        ]
     lines += ["", "## Statement", "", claim.statement, ""]
     if claim.corrected:
         lines += ["**Corrected statement (erratum):** " + claim.corrected, ""]
@@ -195,8 +204,9 @@ def render_all(root: Path) -> dict[Path, str]:
         root / "docs" / "index.md": index_page(claims, checks),
         root / "docs" / "api.md": api_page(),
     }
+    ledger = load_ledger(root)
     for cid, claim in claims.items():
-        out[root / "docs" / "claims" / f"{cid}.md"] = claim_page(claim, [c for c in checks if c.claim == cid])
+        out[root / "docs" / "claims" / f"{cid}.md"] = claim_page(claim, [c for c in checks if c.claim == cid], ledger)
     readme = root / "README.md"
     if readme.exists():
         text = readme.read_text()

@@ -201,3 +201,58 @@ def test_worker_processes_return_the_values_of_one_process():
     one = basin_values_at(X, y, Ws, vs)
     two = basin_values_at(X, y, Ws, vs, processes=2, chunk=65)
     assert np.array_equal(one.values, two.values) and one.solver == two.solver
+
+
+def _trial(rng: np.random.Generator, index: int) -> float:
+    return float(rng.normal())
+
+
+def test_basin_pool_and_monte_carlo_pool_coexist_in_one_process():
+    """Regression: a loky executor taken directly broke joblib's Parallel in the same session."""
+    from numerics.montecarlo import run_trials
+
+    X, y, Ws, vs = _points(4, 40, 3, 8, 3)
+    basin_values_at(X, y, Ws, vs, processes=2, chunk=20)
+    assert run_trials(_trial, 8, 1, n_jobs=2) == run_trials(_trial, 8, 1, n_jobs=1)
+
+
+def test_row_wise_lift_tolerance_is_the_engine_bound_row_by_row():
+    rng = np.random.default_rng(8)
+    p, delta, y = rng.normal(size=(5, 7)), np.abs(rng.normal(size=(5, 7))) * 1e-3, rng.normal(size=7)
+    value = np.mean((p - y) ** 2, axis=1)
+    rows = basin_mod._lift_tolerances(p, y, delta, value)
+    for i in range(5):
+        assert rows[i] == pytest.approx(basin_mod._lift_tolerance("squared", p[i], y, delta[i], value[i]),
+                                        rel=1e-14)
+
+
+def test_batched_lift_check_uses_the_network_forward_pass():
+    """The batched lift check packs θ_i = (v_1, w_1, …) for numerics.network.batched_predict;
+    its predictions must be numerics.network.forward's, basin by basin."""
+    from numerics.network import batched_predict, forward
+
+    X, y, Ws, vs = _points(12, 5, 4, 7, 3)
+    out = basin_values_at(X, y, Ws, vs)
+    thetas = np.concatenate([out.v[:, :, None], out.W], axis=2).reshape(len(out), -1)
+    batch = batched_predict(thetas, X, "relu")
+    for i in range(len(out)):
+        assert np.allclose(batch[i], forward(out.v[i], out.W[i], X, "relu"), rtol=1e-13, atol=1e-13)
+
+
+def test_basins_where_no_neuron_is_active_have_value_mean_y_squared():
+    """A = −1 everywhere: every ReLU is off on every sample, so p = 0 and Bas = (1/m)Σ y_t²;
+    the batch (all problems without a single column) must say so, certified."""
+    X, y, _, _ = _points(6, 1, 3, 6, 2)
+    X = np.abs(X) + 0.1  # all samples in the open positive quadrant: w = −(1, 1) is off on all
+    A = -np.ones((4, 3, 6), dtype=int)
+    b = np.array([[1, 1, 1], [-1, 1, -1], [1, -1, 1], [-1, -1, -1]])
+    out = basin_values(X, y, (A, b))
+    assert_close(out.values, np.full(4, np.mean(y**2)), atol=1e-12, name="value")
+    _assert_certified(X, y, out)
+
+
+def test_a_batch_of_only_empty_basins_skips_them_all():
+    X = np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 1.0]])  # x_0, x_1 on the same ray
+    A = np.array([[[1, -1, 1]], [[-1, 1, -1]]])  # both rows impossible
+    out = basin_values(X, np.ones(3), (A, np.array([[1], [-1]])), on_empty="skip")
+    assert len(out) == 0 and out.empty.tolist() == [0, 1] and out.values.size == 0
