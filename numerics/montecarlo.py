@@ -189,12 +189,11 @@ def detectable_violation(
     return max(bound - p_max, 0.0)
 
 
-def check_probability_at_least(k: int, n: int, bound: float, alpha: float = 1e-6) -> BinomialEvidence:
-    """Test the claim P[event] ≥ bound from k successes in n trials; ClaimRejected if upper < bound."""
+def _binomial_evidence(k: int, n: int, bound: float, alpha: float, direction: str) -> BinomialEvidence:
     k, n = _check_counts(k, n)
     bound = _check_bound(bound)
     alpha = _check_alpha(alpha)
-    ev = BinomialEvidence(
+    return BinomialEvidence(
         successes=k,
         trials=n,
         estimate=k / n,
@@ -202,39 +201,31 @@ def check_probability_at_least(k: int, n: int, bound: float, alpha: float = 1e-6
         upper=clopper_pearson_upper(k, n, alpha),
         alpha=alpha,
         bound=bound,
-        power_gap=detectable_violation(n, bound, alpha),
-        direction="at_least",
+        power_gap=detectable_violation(n, bound, alpha, direction=direction),
+        direction=direction,
     )
-    if ev.upper < bound:
+
+
+def check_probability_at_least(k: int, n: int, bound: float, alpha: float = 1e-6) -> BinomialEvidence:
+    """Test the claim P[event] ≥ bound from k successes in n trials; ClaimRejected if upper < bound."""
+    ev = _binomial_evidence(k, n, bound, alpha, "at_least")
+    if ev.upper < ev.bound:
         raise ClaimRejected(
-            f"claimed P ≥ {bound:.6g}, but {k}/{n} successes (estimate {ev.estimate:.6g}) give the "
-            f"one-sided Clopper–Pearson upper bound {ev.upper:.6g} < {bound:.6g} at false-alarm "
-            f"probability {alpha:g}"
+            f"claimed P ≥ {ev.bound:.6g}, but {ev.successes}/{ev.trials} successes (estimate "
+            f"{ev.estimate:.6g}) give the one-sided Clopper–Pearson upper bound {ev.upper:.6g} < "
+            f"{ev.bound:.6g} at false-alarm probability {ev.alpha:g}"
         )
     return ev
 
 
 def check_probability_at_most(k: int, n: int, bound: float, alpha: float = 1e-6) -> BinomialEvidence:
     """Test the claim P[event] ≤ bound from k successes in n trials; ClaimRejected if lower > bound."""
-    k, n = _check_counts(k, n)
-    bound = _check_bound(bound)
-    alpha = _check_alpha(alpha)
-    ev = BinomialEvidence(
-        successes=k,
-        trials=n,
-        estimate=k / n,
-        lower=clopper_pearson_lower(k, n, alpha),
-        upper=clopper_pearson_upper(k, n, alpha),
-        alpha=alpha,
-        bound=bound,
-        power_gap=detectable_violation(n, bound, alpha, direction="at_most"),
-        direction="at_most",
-    )
-    if ev.lower > bound:
+    ev = _binomial_evidence(k, n, bound, alpha, "at_most")
+    if ev.lower > ev.bound:
         raise ClaimRejected(
-            f"claimed P ≤ {bound:.6g}, but {k}/{n} successes (estimate {ev.estimate:.6g}) give the "
-            f"one-sided Clopper–Pearson lower bound {ev.lower:.6g} > {bound:.6g} at false-alarm "
-            f"probability {alpha:g}"
+            f"claimed P ≤ {ev.bound:.6g}, but {ev.successes}/{ev.trials} successes (estimate "
+            f"{ev.estimate:.6g}) give the one-sided Clopper–Pearson lower bound {ev.lower:.6g} > "
+            f"{ev.bound:.6g} at false-alarm probability {ev.alpha:g}"
         )
     return ev
 
