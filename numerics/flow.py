@@ -193,6 +193,18 @@ def small_init_flow(
                          "escape_time": T, "lambda1": lam1})
 
 
+def _check_schedule(lr: float, steps: int, record_every: int | None) -> int:
+    """Validate a GD schedule; return the recording interval (ValueError naming the argument)."""
+    if not (lr > 0 and np.isfinite(lr)):
+        raise ValueError(f"lr: expected a positive step, got {lr}")
+    if int(steps) != steps or steps < 1:
+        raise ValueError(f"steps: expected a positive integer, got {steps}")
+    every = int(record_every or steps)
+    if every < 1 or steps % every:
+        raise ValueError(f"record_every: must divide steps = {steps}, got {record_every}")
+    return every
+
+
 def gradient_descent(
     theta0: ArrayLike,
     X: ArrayLike,
@@ -213,13 +225,7 @@ def gradient_descent(
     X, y = check_data(X, y)
     d = X.shape[1]
     T = _stack(theta0, d).copy()
-    if not (lr > 0 and np.isfinite(lr)):
-        raise ValueError(f"lr: expected a positive step, got {lr}")
-    if int(steps) != steps or steps < 1:
-        raise ValueError(f"steps: expected a positive integer, got {steps}")
-    every = int(record_every or steps)
-    if every < 1 or steps % every:
-        raise ValueError(f"record_every: must divide steps = {steps}, got {record_every}")
+    every = _check_schedule(lr, steps, record_every)
     c2 = 2.0 * _scale(X.shape[0], normalization)
     snaps, ts = [T.copy()], [0]
     for j in range(1, int(steps) + 1):
@@ -251,8 +257,9 @@ def gradient_descent_datasets(
     ``n_used`` (B,) lets data sets of different sizes share one batch: run b uses its first
     n_used[b] samples (L_b = (1/2n_b)Σ_{i<n_b} r_i²; the padding rows get weight 0).
 
-    Same update and formulas as :func:`gradient_descent` (tests/test_flow.py checks it against
-    that function run on one data set at a time). Returns (steps recorded (T,), θ (B, T, p)).
+    The same update and gradient (numerics.network's batched formulas, with per-run data and
+    weights) as :func:`gradient_descent`; tests/test_flow.py checks it against that function run
+    on one data set at a time. Returns (steps recorded (T,), θ (B, T, p)).
     """
     sigma = get_activation(activation)
     X = np.asarray(X, dtype=float)
@@ -265,13 +272,7 @@ def gradient_descent_datasets(
     T = _stack(theta0, d).copy()
     if T.shape[0] != B:
         raise ValueError(f"theta0: expected {B} rows (one per data set), got {T.shape[0]}")
-    if not (lr > 0 and np.isfinite(lr)):
-        raise ValueError(f"lr: expected a positive step, got {lr}")
-    if int(steps) != steps or steps < 1:
-        raise ValueError(f"steps: expected a positive integer, got {steps}")
-    every = int(record_every or steps)
-    if every < 1 or steps % every:
-        raise ValueError(f"record_every: must divide steps = {steps}, got {record_every}")
+    every = _check_schedule(lr, steps, record_every)
     if n_used is None:
         omega = np.full((B, n), 1.0 / n)
     else:
@@ -279,18 +280,9 @@ def gradient_descent_datasets(
         if nu.shape != (B,) or np.any(nu < 1) or np.any(nu > n) or np.any(nu != np.round(nu)):
             raise ValueError(f"n_used: expected B = {B} integers in 1..{n}, got {n_used}")
         omega = (np.arange(n)[None, :] < nu[:, None]) / nu[:, None].astype(float)
-    Xt = X.transpose(0, 2, 1)
     snaps, ts = [T.copy()], [0]
-    blocks = T.reshape(B, -1, d + 1)  # a view: updating T updates blocks
     for j in range(1, int(steps) + 1):
-        A, W = blocks[:, :, 0], blocks[:, :, 1:]
-        Z = W @ Xt  # (B, m, n)
-        S = sigma(Z)
-        r = (np.einsum("bm,bmn->bn", A, S) - y) * omega  # ω_i r_i, ω = 1/n (2c = 1/n)
-        gA = np.einsum("bmn,bn->bm", S, r)
-        gW = A[:, :, None] * ((sigma.df(Z) * r[:, None, :]) @ X)
-        blocks[:, :, 0] -= lr * gA
-        blocks[:, :, 1:] -= lr * gW
+        T -= lr * _grad_unchecked(T, X, y, sigma, omega, d)  # ω = 1/n_b: 2c of (1/2n)Σ r²
         if j % every == 0:
             if not np.all(np.isfinite(T)):
                 raise FloatingPointError(f"gradient_descent_datasets: non-finite iterate at step {j}")

@@ -181,16 +181,21 @@ def batched_loss(
     return _scale(X.shape[0], normalization) * np.einsum("bn,bn->b", r, r)
 
 
-def _grad_unchecked(T: Array, X: Array, y: Array, sigma: Activation, c2: float, d: int) -> Array:
+def _grad_unchecked(T: Array, X: Array, y: Array, sigma: Activation, weights: float | Array, d: int) -> Array:
+    """The batched gradient without input checks: Σ_i ω_i r_i (σ(z_ik), a_k σ'(z_ik) x_i)_k.
+
+    X is one data set (n, d) shared by the B runs, or one per run (B, n, d) with y (B, n);
+    ``weights`` ω is 2c (a number) or per-run, per-sample weights (B, n) (zero for padding).
+    """
     B = T.shape[0]
     blocks = T.reshape(B, -1, d + 1)
     A, W = blocks[:, :, 0], blocks[:, :, 1:]
-    Z = W @ X.T  # (B, m, n)
+    Z = W @ np.swapaxes(X, -1, -2)  # (B, m, n)
     S = sigma(Z)
-    r = np.einsum("bm,bmn->bn", A, S) - y  # (B, n)
+    r = (np.einsum("bm,bmn->bn", A, S) - y) * weights  # ω_i r_i, (B, n)
     G = np.empty_like(blocks)
-    G[:, :, 0] = c2 * np.einsum("bmn,bn->bm", S, r)
-    G[:, :, 1:] = (c2 * A)[:, :, None] * ((sigma.df(Z) * r[:, None, :]) @ X)
+    G[:, :, 0] = np.einsum("bmn,bn->bm", S, r)
+    G[:, :, 1:] = A[:, :, None] * ((sigma.df(Z) * r[:, None, :]) @ X)
     return G.reshape(B, -1)
 
 

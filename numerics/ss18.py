@@ -151,11 +151,15 @@ def teacher(k: int, d: int | None = None) -> Array:
 
 
 # ------------------------------------------------------------------ the kernel
+def _angle(u: Array, vh: Array) -> Array:
+    """The angle between unit vectors (last axis), θ = 2·atan2(‖u − v̂‖, ‖u + v̂‖): accurate near
+    0 and π, where arccos(uᵀv̂) loses half the digits."""
+    return 2.0 * np.arctan2(np.linalg.norm(u - vh, axis=-1), np.linalg.norm(u + vh, axis=-1))
+
+
 def _pair_geometry(U: Array, Vh: Array) -> tuple[Array, Array, Array]:
     """θ, sin θ, cos θ between unit rows U (..., n, d) and Vh (..., m, d) → each (..., n, m)."""
-    diff = np.linalg.norm(U[..., :, None, :] - Vh[..., None, :, :], axis=-1)
-    summ = np.linalg.norm(U[..., :, None, :] + Vh[..., None, :, :], axis=-1)
-    theta = 2.0 * np.arctan2(diff, summ)
+    theta = _angle(U[..., :, None, :], Vh[..., None, :, :])
     return theta, np.sin(theta), np.cos(theta)
 
 
@@ -178,10 +182,7 @@ def kernel(w: ArrayLike, v: ArrayLike) -> Array:
     with np.errstate(invalid="ignore", divide="ignore"):
         u = np.where(a[..., None] > 0, w / np.where(a > 0, a, 1.0)[..., None], 0.0)
         vh = np.where(b[..., None] > 0, v / np.where(b > 0, b, 1.0)[..., None], 0.0)
-    diff = np.linalg.norm(u - vh, axis=-1)
-    summ = np.linalg.norm(u + vh, axis=-1)
-    theta = 2.0 * np.arctan2(diff, summ)
-    return a * b * kernel_angle(theta)
+    return a * b * kernel_angle(_angle(u, vh))
 
 
 # ------------------------------------------------------------------ loss and gradient
@@ -290,22 +291,24 @@ def _outer_over_s(p: Array, s: float) -> Array:
     return np.outer(p, p) / s if s > 1e-300 else np.zeros((p.size, p.size))
 
 
-def _hess_ww(w: Array, v: Array) -> Array:
-    """∂²_ww g(w, v) = (‖v‖/(2π‖w‖))·[s(I − ŵŵᵀ) + ppᵀ/s], p = v̂ − cŵ."""
+def _frame(w: Array, v: Array) -> tuple[float, float, Array, Array, float, float, float]:
+    """‖w‖, ‖v‖, ŵ, v̂, θ, sin θ, cos θ for one pair of non-zero vectors."""
     a, b = np.linalg.norm(w), np.linalg.norm(v)
     u, vh = w / a, v / b
-    th = 2.0 * np.arctan2(np.linalg.norm(u - vh), np.linalg.norm(u + vh))
-    s, c = np.sin(th), np.cos(th)
+    th = float(_angle(u, vh))
+    return a, b, u, vh, th, np.sin(th), np.cos(th)
+
+
+def _hess_ww(w: Array, v: Array) -> Array:
+    """∂²_ww g(w, v) = (‖v‖/(2π‖w‖))·[s(I − ŵŵᵀ) + ppᵀ/s], p = v̂ − cŵ."""
+    a, b, u, vh, th, s, c = _frame(w, v)
     p = vh - c * u
     return (b / (TWO_PI * a)) * (s * (np.eye(w.size) - np.outer(u, u)) + _outer_over_s(p, s))
 
 
 def _hess_wv(w: Array, v: Array) -> Array:
     """∂²_wv g(w, v) = (1/2π)[(π − θ)I + cs·v̂v̂ᵀ − c·qqᵀ/s + s(v̂qᵀ + qv̂ᵀ)], q = ŵ − cv̂."""
-    a, b = np.linalg.norm(w), np.linalg.norm(v)
-    u, vh = w / a, v / b
-    th = 2.0 * np.arctan2(np.linalg.norm(u - vh), np.linalg.norm(u + vh))
-    s, c = np.sin(th), np.cos(th)
+    a, b, u, vh, th, s, c = _frame(w, v)
     q = u - c * vh
     M = (np.pi - th) * np.eye(w.size) + c * s * np.outer(vh, vh) - c * _outer_over_s(q, s)
     M += s * (np.outer(vh, q) + np.outer(q, vh))
