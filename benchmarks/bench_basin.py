@@ -12,12 +12,12 @@ Workload: random initialisations (W, v) ~ Gaussian at n = 10 neurons, m = 20 sam
 
 Measured in the same run:
   baseline   a CVXPY problem built afresh for every basin (the naive approach)
-  compiled   numerics.basin with method="cvxpy": one DPP problem compiled once, re-solved
-  direct     numerics.basin with method="direct": Clarabel called on hand-compiled data
-  nnls       numerics.basin with method="nnls": Lawson–Hanson over the arrangement's rays
+  compiled   numerics.basins.basin_value with method="cvxpy": one DPP problem compiled once, re-solved
+  direct     numerics.basins.basin_value with method="direct": Clarabel called on hand-compiled data
+  nnls       numerics.basins.basin_value with method="nnls": Lawson–Hanson over the arrangement's rays
              (rays computed once per X, reported apart), dual certificate on the generators
   nnls×P     the nnls path over P worker processes (warm pool; start-up reported apart)
-  batch      numerics.basin_batch.basin_values_at: all basins of a round in one call (lock-step
+  batch      numerics.basins.basin_values_at: all basins of a round in one call (lock-step
              Lawson–Hanson in NumPy, vectorised generators and certificates), 1 process
   batch×P    the same over a warm loky pool of P workers, one chunk of ≤ --chunk basins per task
              (pool start-up and each worker's rays of X reported apart)
@@ -38,9 +38,9 @@ from concurrent.futures import ProcessPoolExecutor
 import cvxpy as cp
 import numpy as np
 
-from numerics.arrangement import global_minimum
-from numerics.basin import basin_value_at, clear_caches, sign_pattern
-from numerics.basin_batch import basin_values_at, warm_pool
+from numerics.basins.arrangement import global_minimum
+from numerics.basins import basin_value_at, clear_caches, sign_pattern
+from numerics.basins.batch import basin_values_at, warm_pool
 
 N, M, D = 10, 20, 5
 SEED = 2024

@@ -14,28 +14,32 @@ from numerics.network import (  # noqa: F401
     unpack,
 )
 from numerics import deep_relu, init_laws, montecarlo  # noqa: F401,E402
-from numerics.basin import (  # noqa: F401,E402
+from numerics.basins import (  # noqa: F401,E402  (the basin engine, SS16 Def. 2, Lemmas 1–2)
+    Arrangement,
+    BasinBatch,
     BasinMinimum,
     BoundaryError,
     Certificate,
     EmptyBasinError,
+    ExactKKT,
+    GlobalMinimum,
     SolverError,
     basin_is_nonempty,
     basin_value,
     basin_value_at,
-    network_loss,
-    sign_pattern,
-)
-from numerics import basin_probability, datasets  # noqa: F401,E402  (SS16 Thm2–5: data generators, exact basin probabilities)
-from numerics.arrangement import (  # noqa: F401,E402
-    Arrangement,
-    GlobalMinimum,
+    basin_values,
+    basin_values_at,
     enumerate_regions,
+    exact_kkt_certificate,
     expected_region_count,
     global_minimum,
+    network_loss,
+    sign_pattern,
+    singleton_basin_value,
+    singleton_global_minimum,
 )
-from numerics.singleton import singleton_basin_value, singleton_global_minimum  # noqa: F401,E402
-from numerics.exact_kkt import ExactKKT, exact_kkt_certificate  # noqa: F401,E402
+from numerics import datasets  # noqa: F401,E402  (SS16 Thm2–5: data generators)
+from numerics.basins import probability as basin_probability  # noqa: F401,E402  (exact basin probabilities)
 from numerics import ss18  # noqa: F401,E402  (REV.ss18-table)
 from numerics import monotone_path, optimistic, sgd_linear, symmetry  # noqa: F401,E402  (SS16.Thm1, ZBZ24.optimistic, REV.sgd-*, QA.symmetry-*)
 from numerics.monotone_path import ConditionViolated, build_monotone_path, slice_minima  # noqa: F401,E402
@@ -63,4 +67,3 @@ from numerics.imbalance import (  # noqa: F401,E402
     init_with_imbalance,
     sigma_prime_zero,
 )
-from numerics.basin_batch import BasinBatch, basin_values, basin_values_at  # noqa: F401,E402  (batched SS16.Lemma1 basin values)

@@ -25,8 +25,9 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import nnls
 
-from numerics.arrangement import enumerate_regions
-from numerics.basin import BoundaryError, _pattern_data, basin_value, lift, network_loss, sign_pattern
+from numerics.basins.arrangement import enumerate_regions
+from numerics.basins import BoundaryError, basin_value, lift, network_loss, sign_pattern
+from numerics.basins.patterns import _pattern_data
 from overspec.profiles import scaled_examples
 from overspec.testing import ClaimRejected
 

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
-from numerics.basin import BoundaryError, basin_value, sign_pattern
+from numerics.basins import BoundaryError, basin_value, sign_pattern
 from overspec.profiles import scaled_examples
 from overspec.testing import ClaimRejected
 

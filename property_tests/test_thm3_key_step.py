@@ -27,8 +27,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from numerics.basin import basin_value_at
-from numerics.basin_probability import thm3_key_step
+from numerics.basins import basin_value_at
+from numerics.basins.probability import thm3_key_step
 from numerics.datasets import realizable_lowrank_data
 from overspec.profiles import scaled_examples
 

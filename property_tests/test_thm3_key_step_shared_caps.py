@@ -27,8 +27,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from numerics.basin import basin_value_at, network_loss, sign_pattern
-from numerics.basin_probability import thm3_key_step
+from numerics.basins import basin_value_at, network_loss, sign_pattern
+from numerics.basins.probability import thm3_key_step
 from numerics.datasets import RealizableData, check_realizable
 from overspec.testing import ClaimRejected
 

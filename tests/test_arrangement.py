@@ -1,4 +1,4 @@
-"""Unit tests of numerics.arrangement: region enumeration and exact global minima.
+"""Unit tests of numerics.basins.arrangement: region enumeration and exact global minima.
 
 Region counts are compared with 2·Σ_{k<r} C(m−1, k) for points in general position (also when
 rank X < d), and with brute force over all 2^m sign vectors; the global minimum is compared with
@@ -14,9 +14,9 @@ import math
 import numpy as np
 import pytest
 
-from numerics.arrangement import enumerate_regions, expected_region_count, global_minimum
-from numerics.basin import basin_is_nonempty, basin_value, basin_value_at
-from numerics.singleton import singleton_global_minimum
+from numerics.basins.arrangement import enumerate_regions, expected_region_count, global_minimum
+from numerics.basins import basin_is_nonempty, basin_value, basin_value_at
+from numerics.basins.singleton import singleton_global_minimum
 from overspec.testing import assert_close
 
 

@@ -1,6 +1,6 @@
-"""Unit tests of the batched basin engine (numerics.basin_batch).
+"""Unit tests of the batched basin engine (numerics.basins.batch).
 
-What is checked: every batched value agrees with numerics.basin.basin_value of the same pattern
+What is checked: every batched value agrees with numerics.basins.basin_value of the same pattern
 to 1e-7 (the issue's agreement target) on random patterns, carries a certificate that passes the
 engine's acceptance test, and lifts to a network whose loss is the value; duplicated neurons
 merge and split as in basin_value; empty basins raise EmptyBasinError or are listed apart,
@@ -14,11 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import numerics.basin as basin_mod
-import numerics.basin_batch as bb
-from numerics.basin import (
-    CERT_FACTOR,
-    CLARABEL_TOL,
+import numerics.basins.batch as bb
+import numerics.basins.certificate as cert_mod
+import numerics.basins.programs as programs_mod
+from numerics.basins import (
     BoundaryError,
     EmptyBasinError,
     SolverError,
@@ -27,13 +26,15 @@ from numerics.basin import (
     network_loss,
     sign_pattern,
 )
-from numerics.basin_batch import basin_values, basin_values_at, sign_patterns
+from numerics.basins.batch import basin_values, basin_values_at, sign_patterns
+from numerics.basins.certificate import CERT_FACTOR
+from numerics.basins.programs import CLARABEL_TOL
 from overspec.testing import assert_close
 
 # Clarabel (the per-basin reference) stops at gap ≤ 1e-8 abs + 1e-8·|value| rel, so its values
 # sit within ~1e-7 of the exact minimum: the issue's agreement target.
 AGREE = 1e-7
-#: The engine's certificate acceptance bound (numerics.basin: CERT_FACTOR × Clarabel's tolerance).
+#: The engine's certificate acceptance bound (numerics.basins.certificate: CERT_FACTOR × Clarabel's tolerance).
 BOUND = CERT_FACTOR * CLARABEL_TOL
 
 
@@ -162,7 +163,7 @@ def test_failed_fallback_raises_solver_error(monkeypatch):
         raise SolverError("basin program (direct Clarabel): status 'MaxIterations'")
 
     monkeypatch.setattr(bb, "_lawson_hanson", broken)
-    monkeypatch.setattr(basin_mod._DirectSquared, "solve", refuse)
+    monkeypatch.setattr(programs_mod._DirectSquared, "solve", refuse)
     with pytest.raises(SolverError, match="MaxIterations"):
         basin_values_at(X, y, Ws, vs)
 
@@ -223,9 +224,9 @@ def test_row_wise_lift_tolerance_is_the_engine_bound_row_by_row():
     rng = np.random.default_rng(8)
     p, delta, y = rng.normal(size=(5, 7)), np.abs(rng.normal(size=(5, 7))) * 1e-3, rng.normal(size=7)
     value = np.mean((p - y) ** 2, axis=1)
-    rows = basin_mod._lift_tolerances(p, y, delta, value)
+    rows = cert_mod._lift_tolerances(p, y, delta, value)
     for i in range(5):
-        assert rows[i] == pytest.approx(basin_mod._lift_tolerance("squared", p[i], y, delta[i], value[i]),
+        assert rows[i] == pytest.approx(cert_mod._lift_tolerance("squared", p[i], y, delta[i], value[i]),
                                         rel=1e-14)
 
 

@@ -1,4 +1,4 @@
-"""Unit tests of the basin engine (numerics.basin, numerics.singleton, numerics.exact_kkt).
+"""Unit tests of the basin engine (numerics.basins: value, certificate, programs, singleton, exact_kkt).
 
 What is checked: sign patterns are neurons × samples and boundaries are refused; bad input is a
 ValueError naming the argument; empty basins and non-optimal solves raise, never return a number;
@@ -16,7 +16,7 @@ import cvxpy as cp
 import numpy as np
 import pytest
 
-from numerics.basin import (
+from numerics.basins import (
     BoundaryError,
     EmptyBasinError,
     SolverError,
@@ -28,8 +28,8 @@ from numerics.basin import (
     network_loss,
     sign_pattern,
 )
-from numerics.exact_kkt import exact_kkt_certificate
-from numerics.singleton import singleton_basin_value, singleton_global_minimum
+from numerics.basins.exact_kkt import exact_kkt_certificate
+from numerics.basins.singleton import singleton_basin_value, singleton_global_minimum
 from overspec.testing import assert_close
 
 # Clarabel stops at gap ≤ 1e-8 (abs) + 1e-8·|value| (rel); two solves of the same program may
@@ -195,17 +195,17 @@ def test_nnls_path_falls_back_to_clarabel_when_its_certificate_fails(monkeypatch
     """Lawson–Hanson occasionally ends on a numerically singular passive set (seen about once in
     300 basins at n=10, m=20, d=5); its certificate then fails. Simulated here by an NNLS that
     returns U = 0: the basin must be re-solved by Clarabel, never returned uncertified."""
-    import numerics.basin as basin_mod
+    import numerics.basins.rays as rays_mod
 
     X, y, W, v, A, b = _instance(15, n=3, m=7, d=3)
 
-    solve = basin_mod._RaySquared.solve
+    solve = rays_mod._RaySquared.solve
 
     def broken(self, A_, b_, y_):  # the true generators, but the trivial point U = 0
         U, p, lam, gens = solve(self, A_, b_, y_)
         return np.zeros_like(U), np.zeros_like(p), (2.0 / self.m) * (-y_), gens
 
-    monkeypatch.setattr(basin_mod._RaySquared, "solve", broken)
+    monkeypatch.setattr(rays_mod._RaySquared, "solve", broken)
     a = basin_value_at(X, y, W, v, method="nnls", cache=False)
     c = basin_value_at(X, y, W, v, method="direct", cache=False)
     assert "NNLS certificate failed" in a.certificate.solver
@@ -357,15 +357,16 @@ def test_certificate_rejects_a_feasible_but_non_optimal_point():
     """U = 0 with λ = ∇h(0) has zero 'gap' h(0) + h*(λ); only dual feasibility exposes it, and the
     certificate computes it itself (Clarabel path: stationarity with Z ≥ 0; NNLS path: Farkas on
     the generators)."""
-    import numerics.basin as basin_mod
+    from numerics.basins.certificate import _certify
+    from numerics.basins.rays import _RaySquared
 
     X, y, W, v, A, b = _instance(16, n=3, m=7, d=3)
     assert basin_value(X, y, A, b).value < np.mean(y**2) - 1e-3  # 0 is not optimal here
     U0, p0 = np.zeros((3, 3)), np.zeros(7)
     lam0 = (2.0 / 7) * (p0 - y)
     with pytest.raises(SolverError, match="certificate failed"):
-        basin_mod._certify(X, y, A, b, "squared", U0, p0, lam0, np.zeros((3, 7)), "optimal", "test")
-    prog = basin_mod._RaySquared(X)
+        _certify(X, y, A, b, "squared", U0, p0, lam0, np.zeros((3, 7)), "optimal", "test")
+    prog = _RaySquared(X)
     gens = [prog.G[prog.compatible(A[j])] for j in range(3)]
     with pytest.raises(SolverError, match="certificate failed"):
-        basin_mod._certify(X, y, A, b, "squared", U0, p0, lam0, None, "optimal", "test", generators=gens)
+        _certify(X, y, A, b, "squared", U0, p0, lam0, None, "optimal", "test", generators=gens)

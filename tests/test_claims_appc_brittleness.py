@@ -22,8 +22,8 @@ from functools import partial
 import numpy as np
 import pytest
 
-from numerics.basin import basin_value
-from numerics.basin_probability import (
+from numerics.basins import basin_value
+from numerics.basins.probability import (
     auer_single_neuron_good_probability,
     auer_width_good_probability,
     probability_figure,

@@ -21,8 +21,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from numerics.arrangement import enumerate_regions, global_minimum
-from numerics.basin import (
+from numerics.basins.arrangement import enumerate_regions, global_minimum
+from numerics.basins import (
     BasinMinimum,
     BoundaryError,
     basin_is_nonempty,
@@ -30,9 +30,9 @@ from numerics.basin import (
     network_loss,
     sign_pattern,
 )
-from numerics.exact_kkt import exact_kkt_certificate
+from numerics.basins.exact_kkt import exact_kkt_certificate
 from numerics.network import gradient, pack, unpack
-from numerics.singleton import singleton_basin_value
+from numerics.basins.singleton import singleton_basin_value
 from overspec.testing import ClaimRejected
 
 ROUNDING = 1e-12  # relative rounding of evaluating L_S in double precision (m ≤ 10 terms)

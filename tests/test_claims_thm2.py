@@ -23,9 +23,9 @@ from functools import partial
 import numpy as np
 import pytest
 
-from numerics.arrangement import global_minimum
-from numerics.basin import basin_value
-from numerics.basin_probability import (
+from numerics.basins.arrangement import global_minimum
+from numerics.basins import basin_value
+from numerics.basins.probability import (
     probability_figure,
     sample_signs,
     singleton_block_trial,
@@ -35,7 +35,7 @@ from numerics.basin_probability import (
 )
 from numerics.datasets import check_singleton, singleton_data
 from numerics.montecarlo import check_probability_at_least, check_probability_at_most, run_trials
-from numerics.singleton import singleton_basin_value, singleton_global_minimum
+from numerics.basins.singleton import singleton_basin_value, singleton_global_minimum
 from overspec.testing import ClaimRejected
 from theory.bounds import bound_thm2
 

@@ -25,8 +25,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from numerics.basin import basin_value_at
-from numerics.basin_probability import bas_lower_bound, probability_figure, thm3_block_trial, thm3_key_step
+from numerics.basins import basin_value_at
+from numerics.basins.probability import bas_lower_bound, probability_figure, thm3_block_trial, thm3_key_step
 from numerics.datasets import check_realizable, realizable_lowrank_data
 from numerics.init_laws import GaussianLaw, init_two_layer
 from numerics.montecarlo import check_probability_at_least, run_trials

@@ -19,9 +19,9 @@ from functools import partial
 import numpy as np
 import pytest
 
-from numerics.arrangement import global_minimum
-from numerics.basin import basin_value, basin_value_at
-from numerics.basin_probability import (
+from numerics.basins.arrangement import global_minimum
+from numerics.basins import basin_value, basin_value_at
+from numerics.basins.probability import (
     full_rank_alpha,
     full_rank_bas,
     full_rank_block_trial,

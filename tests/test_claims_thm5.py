@@ -22,8 +22,8 @@ from functools import partial
 import numpy as np
 import pytest
 
-from numerics.basin import basin_value_at
-from numerics.basin_probability import probability_figure, thm5_block_trial, thm5_constant, thm5_construction
+from numerics.basins import basin_value_at
+from numerics.basins.probability import probability_figure, thm5_block_trial, thm5_constant, thm5_construction
 from numerics.datasets import check_clusters, clustered_data, thm5_radius_ratio
 from numerics.init_laws import GaussianLaw, init_two_layer
 from numerics.montecarlo import check_probability_at_least, run_trials

@@ -1,12 +1,12 @@
 """Many basin values at once (SS16 Lemma 1, claim SS16.Lemma1): the batched, certified NNLS path.
 
-Same mathematics as :mod:`numerics.basin` (read its docstring): for the squared loss,
+Same mathematics as :mod:`numerics.basins` (read its docstring): for the squared loss,
 
     Bas(B^{A,b}) = min_{c ≥ 0} (1/m)‖M c − y‖²,   M = [b_j [X g]_+]_{j, g ∈ rays(K_j)},
 
 with rays(K_j) the generators of K_j = {w : a_{j,t}⟨w, x_t⟩ ≥ 0 ∀t}, i.e. the rays g of the
 arrangement {⟨w, x_t⟩ = 0} compatible with row j of A (computed once per X by
-numerics.basin._RaySquared). What changes here is only *how* it is computed, for a batch of
+numerics.basins.rays._RaySquared). What changes here is only *how* it is computed, for a batch of
 patterns (A_i, b_i), i = 1..N, on the same (X, y):
 
 * the generators of every neuron row are found with one vectorised bitmask test (rays are
@@ -18,28 +18,28 @@ patterns (A_i, b_i), i = 1..N, on the same (X, y):
   entering column is chosen on a float32 copy of the columns and its gradient confirmed in
   float64; termination (no column with a positive float64 gradient) is always decided in
   float64, and optimality by the certificate;
-* the certificate of :func:`numerics.basin._certify` is computed for all of them at once, on the
+* the certificate of :func:`numerics.basins.certificate._certify` is computed for all of them at once, on the
   original (unscaled) data: primal residual max(0, −b_j a_jt⟨u_j, x_t⟩), Farkas dual residual
   max over every generator g of every K_j of −b_j⟨Q_jᵀλ, g⟩ with λ = (2/m)(p − y), duality gap
   h(p) + h*(λ), and the lift check (network loss of the lifted (W, v), evaluated with
-  numerics.network.batched_predict, equals the value within numerics.basin._lift_tolerance);
+  numerics.network.batched_predict, equals the value within numerics.basins.certificate._lift_tolerance);
 * a problem whose lock-step solve does not finish, or whose certificate fails, is re-solved on
-  its own by :func:`numerics.basin.basin_value` with ``method="direct"`` (Clarabel), which raises
+  its own by :func:`numerics.basins.value.basin_value` with ``method="direct"`` (Clarabel), which raises
   SolverError if that certificate fails too. Every returned value carries a certificate.
 
 Non-emptiness (``check_nonempty=True``): the open cone of row j is non-empty iff every sample t
 is strict (a_t⟨g, x_t⟩ > 0) for some generator g of K_j — then w̄ = Σ g is a strict interior
-point, which is checked numerically with the same margin as numerics.basin.interior_margin's
+point, which is checked numerically with the same margin as numerics.basins.patterns.interior_margin's
 LP. Rows that fail the witness test are decided by that LP. An empty basin raises
 EmptyBasinError naming the pattern's index, or with ``on_empty="skip"`` is listed in
 ``BasinBatch.empty`` and has no value at all (never a placeholder number).
 
-Caveat (as for numerics.basin's ``method="nnls"``): the generators come from the arrangement's
+Caveat (as for numerics.basins.value's ``method="nnls"``): the generators come from the arrangement's
 rays, kept when their r−1 normals have σ_min > 1e-10·σ_max; data degenerate at that level could
 lose a generator, and then the value and its Farkas check would both refer to a smaller cone.
-Use numerics.basin.basin_value(method="direct") for nearly degenerate data.
+Use numerics.basins.value.basin_value(method="direct") for nearly degenerate data.
 
-Other losses than the squared one are solved basin by basin with numerics.basin.basin_value.
+Other losses than the squared one are solved basin by basin with numerics.basins.value.basin_value.
 ``processes > 1`` splits the batch into one large chunk per process of a reusable loky pool
 (joblib), so start-up is paid once per session; each worker computes the rays of X once.
 """
@@ -54,14 +54,19 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
-from numerics import basin as _b
+from numerics.basins.certificate import CERT_FACTOR, Certificate, _lift_tolerances, lift
+from numerics.basins.checks import _check_signs, _check_Xy
+from numerics.basins.errors import EmptyBasinError
+from numerics.basins.losses import Loss, _check_loss, _loss_elementwise_np
+from numerics.basins.patterns import INTERIOR_MARGIN, _neuron_nonempty, sign_patterns
+from numerics.basins.programs import CLARABEL_TOL
+from numerics.basins.rays import _generators, _ray_program
+from numerics.basins.value import BasinMinimum, basin_value
 from numerics.network import batched_predict
 
 Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
-#: Prefix length of the ray index (2^q groups; a row tests ≈ 0.6^q of the rays).
-_PREFIX_BITS = 10
 #: Lock-step Lawson–Hanson: give up after _MAX_STEPS·m + 20 steps (the problem is then re-solved
 #: by Clarabel; at n = 10, m = 20, d = 5 a problem needs ≈ 2m steps).
 _MAX_STEPS = 6
@@ -77,7 +82,7 @@ class BasinBatch:
 
     ``values[i]`` = Bas(B^{A,b}) of pattern ``index[i]``; ``U, W, v`` (N × n × d, N × n) a
     minimiser and its lift; ``predictions`` (N × m); certificate fields per row (see
-    numerics.basin.Certificate); ``solver[i]`` says which path produced row i. ``empty`` lists
+    numerics.basins.certificate.Certificate); ``solver[i]`` says which path produced row i. ``empty`` lists
     the input indices whose basin is empty (only with ``on_empty="skip"``; they have no row).
     """
 
@@ -95,9 +100,9 @@ class BasinBatch:
     index: IntArray
     empty: IntArray
 
-    def certificate(self, i: int) -> _b.Certificate:
-        """The certificate of row i as a numerics.basin.Certificate."""
-        return _b.Certificate(
+    def certificate(self, i: int) -> Certificate:
+        """The certificate of row i as a numerics.basins.certificate.Certificate."""
+        return Certificate(
             gap=float(self.gap[i]), primal_residual=float(self.primal_residual[i]),
             dual_residual=float(self.dual_residual[i]), solver=self.solver[i], status="optimal",
             lift_error=float(self.lift_error[i]), lift_tolerance=float(self.lift_tolerance[i]),
@@ -136,81 +141,9 @@ def _stack_patterns(X: Array, patterns: object) -> tuple[IntArray, IntArray]:
         )
     if A.shape[1] == 0:
         raise ValueError("patterns: zero neurons")
-    A = _b._check_signs("A", A, A.shape)
-    b = _b._check_signs("b", b, A.shape[:2])
+    A = _check_signs("A", A, A.shape)
+    b = _check_signs("b", b, A.shape[:2])
     return A, b
-
-
-def sign_patterns(Ws: ArrayLike, vs: ArrayLike, X: ArrayLike) -> tuple[IntArray, IntArray]:
-    """numerics.basin.sign_pattern for a stack of points (Ws: N × n × d, vs: N × n), vectorised.
-
-    A sign within the dot product's rounding bound of 0, or v_j = 0, raises BoundaryError naming
-    the point's index.
-    """
-    X = _b._check_X(X)
-    W = np.asarray(Ws, dtype=float)
-    v = np.asarray(vs, dtype=float)
-    if W.ndim != 3 or W.shape[2] != X.shape[1] or W.shape[0] == 0 or W.shape[1] == 0:
-        raise ValueError(f"Ws: expected shape (N, n, {X.shape[1]}) with N, n ≥ 1, got {W.shape}")
-    if v.shape != W.shape[:2]:
-        raise ValueError(f"vs: expected shape {W.shape[:2]}, got {v.shape}")
-    if not np.all(np.isfinite(W)):
-        raise ValueError("Ws: contains NaN or inf")
-    if not np.all(np.isfinite(v)):
-        raise ValueError("vs: contains NaN or inf")
-    Z = W @ X.T
-    rounding = X.shape[1] * np.finfo(float).eps * (np.abs(W) @ np.abs(X).T)
-    on = np.abs(Z) <= rounding
-    if np.any(on):
-        i, j, t = np.argwhere(on)[0]
-        raise _b.BoundaryError(
-            f"Ws: point {i}: ⟨w_{j}, x_{t}⟩ = {Z[i, j, t]!r} is within rounding of 0 (basin boundary)"
-        )
-    if np.any(v == 0):
-        i, j = np.argwhere(v == 0)[0]
-        raise _b.BoundaryError(f"vs: point {i}: v_{j} = 0 (basin boundary)")
-    return np.where(Z > 0, 1, -1).astype(np.int64), np.where(v > 0, 1, -1).astype(np.int64)
-
-
-# ----------------------------------------------------------------------------- generators
-
-
-def _prefix_table(prog: "_b._RaySquared") -> tuple[IntArray, IntArray, int]:
-    """(order, starts, q): the rays compatible on the first q samples with prefix P' (bits of
-    a > 0) are order[starts[P'] : starts[P' + 1]] — a CSR index built once per X."""
-    cached = getattr(prog, "_prefix", None)
-    if cached is not None:
-        return cached
-    q = min(_PREFIX_BITS, prog.m)
-    qmask = np.int64((1 << q) - 1)
-    pref = np.arange(1 << q, dtype=np.int64)[:, None]
-    ok = ((prog.pos[None, :] & ~pref & qmask) == 0) & ((prog.neg[None, :] & pref & qmask) == 0)
-    r, c = np.nonzero(ok)
-    starts = np.r_[0, np.cumsum(np.bincount(r, minlength=1 << q))].astype(np.int64)
-    prog._prefix = (c.astype(np.int64), starts, q)  # type: ignore[attr-defined]
-    return prog._prefix  # type: ignore[attr-defined]
-
-
-def _generators(prog: "_b._RaySquared", A: IntArray) -> tuple[IntArray, IntArray, IntArray]:
-    """The generators of every K_j, j a neuron row of A (N × n × m, rows numbered N·n row-major):
-    (row, ray) pairs sorted by row — ray compatible with the row (b_j a_jt⟨g, x_t⟩ ≥ 0 ∀t) —
-    and per row the bitmask of samples t with a_t⟨g, x_t⟩ > 0 for some generator g."""
-    order, starts, q = _prefix_table(prog)
-    P = ((A > 0).astype(np.int64) @ prog.bits).ravel()  # sign masks of the rows
-    pre = P & np.int64((1 << q) - 1)
-    cnt = starts[pre + 1] - starts[pre]
-    row = np.repeat(np.arange(P.size), cnt)
-    off = np.arange(row.size) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-    ray = order[starts[pre][row] + off]
-    Pr = P[row]
-    pos, neg = prog.pos[ray], prog.neg[ray]
-    ok = ((pos & ~Pr) == 0) & ((neg & Pr) == 0)
-    row, ray = row[ok], ray[ok]
-    covered = np.zeros(P.size, dtype=np.int64)
-    if row.size:  # OR of the strict-sign masks per row (rows are sorted)
-        first = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
-        covered[row[first]] = np.bitwise_or.reduceat(pos[ok] | neg[ok], first)
-    return row, ray, covered
 
 
 # ----------------------------------------------------------------------------- lock-step NNLS
@@ -379,7 +312,7 @@ def _solve_chunk(X: Array, y: Array, A: IntArray, b: IntArray, check_nonempty: b
     sy = ymax if 0.0 < ymax < 1.0 else 1.0
     Xs, ys = X / sx, y / sy
     back = sy / sx
-    prog = _b._ray_program(Xs, Xs.tobytes())
+    prog = _ray_program(Xs, Xs.tobytes())
     K = prog.G.shape[0]
     grow_, gray, covered = _generators(prog, A)  # (row = i·n + j, ray) pairs
     covered = covered.reshape(N, n)
@@ -391,10 +324,10 @@ def _solve_chunk(X: Array, y: Array, A: IntArray, b: IntArray, check_nonempty: b
         ind = sp.csr_matrix((np.ones(grow_.size), (grow_, gray)), shape=(N * n, K))
         wbar = np.asarray(ind @ prog.G).reshape(N, n, d)  # Σ of the generators: a witness
         marg = np.min(A * (wbar @ Xhat.T), axis=2) / np.maximum(np.max(np.abs(wbar), axis=2), 1e-300)
-        witnessed = (covered == (1 << m) - 1) & (marg > _b.INTERIOR_MARGIN)
+        witnessed = (covered == (1 << m) - 1) & (marg > INTERIOR_MARGIN)
         xkey = X.tobytes()
         for i, j in zip(*np.nonzero(~witnessed)):  # no ray witness: the LP decides
-            if not _b._neuron_nonempty(X, A[i, j], xkey):
+            if not _neuron_nonempty(X, A[i, j], xkey):
                 empty[i] = True
             else:  # realisable, yet the rays do not show it: the ray set is unreliable here
                 lp_fallback[i] = True
@@ -434,7 +367,7 @@ def _solve_chunk(X: Array, y: Array, A: IntArray, b: IntArray, check_nonempty: b
     U = np.zeros((N, n, d))
     U[idx] = np.take_along_axis(Ur, rep[idx][..., None], axis=1) / count[idx][..., None]
     U *= back
-    # ---- certificate, on the original data (numerics.basin._certify, vectorised)
+    # ---- certificate, on the original data (numerics.basins.certificate._certify, vectorised)
     Apos = (A > 0).astype(float)
     Z = U @ X.T  # N × n × m: ⟨u_j, x_t⟩
     p = np.einsum("bnt,bnt->bt", Apos, Z)
@@ -452,25 +385,25 @@ def _solve_chunk(X: Array, y: Array, A: IntArray, b: IntArray, check_nonempty: b
     np.maximum.at(worst, bi, -slopes)
     dual = worst / (1.0 + np.max(np.abs(lam), axis=1) * float(np.max(xnorm)))
     delta = np.sum(np.abs(GU) * (GU < 0), axis=1)
-    bound = _b.CERT_FACTOR * _b.CLARABEL_TOL
+    bound = CERT_FACTOR * CLARABEL_TOL
     good = np.zeros(N, dtype=bool)
     good[idx] = fin
     good &= (np.abs(gap) <= bound * (1.0 + np.abs(value))) & (primal <= bound) & (dual <= bound)
-    # ---- lift (numerics.basin.lift, row-wise) and evaluate the network (numerics.network)
-    W, v = _b.lift(U.reshape(N * n, d), b.reshape(N * n))
+    # ---- lift (numerics.basins.certificate.lift, row-wise) and evaluate the network (numerics.network)
+    W, v = lift(U.reshape(N * n, d), b.reshape(N * n))
     W, v = W.reshape(N, n, d), v.reshape(N, n)
-    ltol = _b._lift_tolerances(p, y, delta, value)
+    ltol = _lift_tolerances(p, y, delta, value)
     lift_err = np.full(N, math.nan)
     gi = np.flatnonzero(good)
     if gi.size:  # θ_i = (v_1, w_1, …, v_n, w_n), the packing of numerics.network.pack
         thetas = np.concatenate([v[gi, :, None], W[gi]], axis=2).reshape(gi.size, -1)
         lifted = batched_predict(thetas, X, "relu")
-        lift_err[gi] = np.abs(np.mean(_b._loss_elementwise_np("squared", lifted, y), axis=1) - value[gi])
+        lift_err[gi] = np.abs(np.mean(_loss_elementwise_np("squared", lifted, y), axis=1) - value[gi])
     good &= lift_err <= ltol
     solver = ["NNLS (lock-step Lawson–Hanson, batched) over arrangement rays"] * N
     # ---- fall back, basin by basin, to Clarabel (raises SolverError if that fails as well)
     for i in np.flatnonzero(~good & ~empty):
-        bm = _b.basin_value(X, y, A[i], b[i], method="direct", check_nonempty=False, cache=False)
+        bm = basin_value(X, y, A[i], b[i], method="direct", check_nonempty=False, cache=False)
         c = bm.certificate
         value[i], U[i], W[i], v[i], p[i] = bm.value, bm.U, bm.W, bm.v, bm.predictions
         gap[i], primal[i], dual[i] = c.gap, c.primal_residual, c.dual_residual
@@ -516,7 +449,7 @@ def _pool(processes: int):
 
 def warm_pool(X: ArrayLike, y: ArrayLike, n: int, processes: int = 2) -> None:
     """Start the worker pool and let every worker compute the rays of X once (not a solve API)."""
-    X, y = _b._check_Xy(X, y)
+    X, y = _check_Xy(X, y)
     rng = np.random.default_rng(0)
     W = rng.normal(size=(n, X.shape[1]))
     A, b = np.where(W @ X.T > 0, 1, -1)[None], np.ones((1, n), dtype=np.int64)
@@ -528,7 +461,7 @@ def basin_values(
     X: ArrayLike,
     y: ArrayLike,
     patterns: Sequence[tuple[ArrayLike, ArrayLike]] | tuple[ArrayLike, ArrayLike],
-    loss: _b.Loss = "squared",
+    loss: Loss = "squared",
     *,
     check_nonempty: bool = True,
     on_empty: str = "raise",
@@ -538,14 +471,14 @@ def basin_values(
     """Bas(B^{A_i,b_i}) for a batch of patterns on one data set (claim SS16.Lemma1), certified.
 
     ``patterns``: a sequence of (A, b) pairs (A: n × m neurons × samples, b: n), or a pair of
-    stacked arrays (N × n × m, N × n). Every value agrees with numerics.basin.basin_value
+    stacked arrays (N × n × m, N × n). Every value agrees with numerics.basins.value.basin_value
     (tests/test_basin_batch.py) and carries a certificate. An empty basin raises EmptyBasinError
     naming its index (``on_empty="raise"``) or is listed in ``.empty`` without a value
     (``on_empty="skip"``). A failed certificate falls back to Clarabel and raises SolverError if
     that fails too. ``processes`` > 1 uses a reusable loky pool, ``chunk`` patterns per task.
     """
-    X, y = _b._check_Xy(X, y)
-    _b._check_loss(loss, y)
+    X, y = _check_Xy(X, y)
+    _check_loss(loss, y)
     if on_empty not in ("raise", "skip"):
         raise ValueError(f"on_empty: expected 'raise' or 'skip', got {on_empty!r}")
     if int(processes) < 1:
@@ -561,16 +494,16 @@ def basin_values_at(
     y: ArrayLike,
     Ws: ArrayLike,
     vs: ArrayLike,
-    loss: _b.Loss = "squared",
+    loss: Loss = "squared",
     *,
     processes: int = 1,
     chunk: int = 512,
 ) -> BasinBatch:
-    """Bas(W_i, v_i) for a stack of points (Ws: N × n × d, vs: N × n): numerics.basin.basin_value_at
+    """Bas(W_i, v_i) for a stack of points (Ws: N × n × d, vs: N × n): numerics.basins.value.basin_value_at
     for many points. The points witness that their basins are non-empty (no emptiness test);
     a point on a boundary raises BoundaryError naming its index."""
-    X, y = _b._check_Xy(X, y)
-    _b._check_loss(loss, y)
+    X, y = _check_Xy(X, y)
+    _check_loss(loss, y)
     if int(processes) < 1:
         raise ValueError(f"processes: expected ≥ 1, got {processes!r}")
     if int(chunk) < 1:
@@ -579,17 +512,17 @@ def basin_values_at(
     return _batch(X, y, A, b, loss, False, "raise", int(processes), int(chunk))
 
 
-def _batch(X: Array, y: Array, A: IntArray, b: IntArray, loss: _b.Loss, check_nonempty: bool,
+def _batch(X: Array, y: Array, A: IntArray, b: IntArray, loss: Loss, check_nonempty: bool,
            on_empty: str, processes: int, chunk: int) -> BasinBatch:
     N = A.shape[0]
     if loss == "squared" and X.shape[0] <= 62:
         out = _run(X, y, A, b, check_nonempty, processes, chunk)
-    else:  # other losses (or m > 62 sign bits): basin by basin through numerics.basin
-        mins: list[_b.BasinMinimum | None] = []
+    else:  # other losses (or m > 62 sign bits): basin by basin through numerics.basins.value
+        mins: list[BasinMinimum | None] = []
         for i in range(N):
             try:
-                mins.append(_b.basin_value(X, y, A[i], b[i], loss, method="auto", check_nonempty=check_nonempty))
-            except _b.EmptyBasinError:
+                mins.append(basin_value(X, y, A[i], b[i], loss, method="auto", check_nonempty=check_nonempty))
+            except EmptyBasinError:
                 mins.append(None)
         shape_u = (N, A.shape[1], X.shape[1])
         out = dict(
@@ -605,7 +538,7 @@ def _batch(X: Array, y: Array, A: IntArray, b: IntArray, loss: _b.Loss, check_no
             out[f] = np.array([getattr(bm.certificate, f) if bm else math.nan for bm in mins])
     empty = np.flatnonzero(out["empty"])
     if empty.size and on_empty == "raise":
-        raise _b.EmptyBasinError(
+        raise EmptyBasinError(
             f"patterns: pattern {int(empty[0])} (of {empty.size} empty) is not realisable on X: basin empty"
         )
     keep = np.flatnonzero(~out["empty"])

@@ -1,6 +1,6 @@
 """Exact-rational KKT certificate of a basin value (squared loss, rational data; SS16.Lemma1).
 
-The basin program (numerics.basin) for the squared loss is the QP
+The basin program (numerics.basins.programs) for the squared loss is the QP
 
     min_U (1/m)‖Σ_j Q_j u_j − y‖²   s.t.  G_j u_j ≥ 0   (rows of G_j: b_j a_{j,t} x_t).
 
@@ -29,7 +29,10 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from numerics.basin import _check_Xy, _direct_program, _pattern_data, basin_value, check_pattern
+from numerics.basins.checks import _check_Xy, check_pattern
+from numerics.basins.patterns import _pattern_data
+from numerics.basins.programs import _direct_program
+from numerics.basins.value import basin_value
 
 ACTIVE_TOL = 1e-7  # slacks below this (relative to ‖x_t‖·max(1, ‖u_j‖)) are zero at the optimum
 INACTIVE_TOL = 1e-4  # slacks above this are positive; in between the active set is ambiguous

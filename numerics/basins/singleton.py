@@ -25,7 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from numerics.basin import EmptyBasinError, _check_Xy, check_pattern
+from numerics.basins.checks import _check_Xy, check_pattern
+from numerics.basins.errors import EmptyBasinError
 
 Array = NDArray[np.float64]
 

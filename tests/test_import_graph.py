@@ -1,0 +1,106 @@
+"""The modules of numerics/ import each other without a cycle (issue 13: the basin engine is one
+subpackage, numerics/basins/, and no module imports one that imports it back).
+
+The graph is read statically (ast) from every ``import numerics…`` / ``from numerics… import``
+in numerics/**.py, including imports inside functions (a lazy import is still a cycle of ideas).
+An edge to a package (``numerics.basins``) is an edge to its ``__init__``; ``from numerics.basins
+import probability`` is an edge to the submodule. The package ``__init__`` files only re-export,
+so edges *into* ``numerics/__init__`` and ``numerics/basins/__init__`` from their own children
+are the only ones not allowed to exist either way.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for path in sorted((ROOT / "numerics").rglob("*.py")):
+        parts = list(path.relative_to(ROOT).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        out[".".join(parts)] = path
+    return out
+
+
+def import_graph() -> dict[str, set[str]]:
+    """module → the numerics modules it imports (resolved to files that exist)."""
+    mods = _modules()
+    graph: dict[str, set[str]] = {name: set() for name in mods}
+    for name, path in mods.items():
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            targets: list[str] = []
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                targets = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            for t in targets:
+                if t in mods and t != name:
+                    graph[name].add(t)
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """A cycle of the directed graph as a list of nodes (first = last), or None."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(u: str) -> list[str] | None:
+        state[u] = 1
+        stack.append(u)
+        for v in sorted(graph[u]):
+            if state.get(v) == 1:
+                return stack[stack.index(v):] + [v]
+            if v not in state:
+                found = visit(v)
+                if found:
+                    return found
+        stack.pop()
+        state[u] = 2
+        return None
+
+    for u in sorted(graph):
+        if u not in state:
+            found = visit(u)
+            if found:
+                return found
+    return None
+
+
+def _without_reexports(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Drop the edges package → its own submodules (a package's __init__ re-exporting them)."""
+    return {u: {v for v in vs if not v.startswith(u + ".")} for u, vs in graph.items()}
+
+
+def test_numerics_modules_import_without_a_cycle():
+    graph = _without_reexports(import_graph())
+    assert "numerics.basins.value" in graph and "numerics.basins.batch" in graph
+    cycle = find_cycle(graph)
+    assert cycle is None, f"import cycle among numerics modules: {' → '.join(cycle)}"
+
+
+def test_basin_submodules_never_import_their_package_or_numerics_init():
+    graph = import_graph()
+    bad = {u: sorted(vs & {"numerics", "numerics.basins"}) for u, vs in graph.items()
+           if u.startswith("numerics.basins.") and vs & {"numerics", "numerics.basins"}}
+    assert not bad, f"submodules importing their package (a hidden cycle): {bad}"
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    """Negative control: the old layout (basin ↔ arrangement) is reported as a cycle."""
+    graph = {"numerics.basin": {"numerics.arrangement"}, "numerics.arrangement": {"numerics.basin"},
+             "numerics.network": set()}
+    assert find_cycle(graph) in (["numerics.arrangement", "numerics.basin", "numerics.arrangement"],
+                                 ["numerics.basin", "numerics.arrangement", "numerics.basin"])
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+@pytest.mark.parametrize("old", ["basin", "basin_batch", "arrangement", "exact_kkt", "singleton", "basin_probability"])
+def test_no_module_left_at_an_old_path(old):
+    assert not (ROOT / "numerics" / f"{old}.py").exists(), f"numerics/{old}.py: the engine lives in numerics/basins/"
