@@ -62,10 +62,10 @@ def test_batched_values_agree_with_basin_value_per_basin(shape):
     out = basin_values(X, y, [(A[i], b[i]) for i in range(len(A))])
     assert out.index.tolist() == list(range(len(A))) and out.empty.size == 0
     for i in range(len(A)):
-        ref = basin_value(X, y, A[i], b[i], cache=False)  # default path: Clarabel (direct)
+        ref = basin_value(X, y, A[i], b[i], method="direct", cache=False)  # Clarabel
         ray = basin_value(X, y, A[i], b[i], method="nnls", cache=False)
         assert_close(out.values[i], ref.value, atol=AGREE, name=f"basin {i} vs Clarabel")
-        assert_close(out.values[i], ray.value, atol=AGREE, name=f"basin {i} vs scipy NNLS")
+        assert_close(out.values[i], ray.value, atol=AGREE, name=f"basin {i} vs single-basin NNLS")
         # (1/m)‖p − y‖² is 2/m-strongly convex in p and the optimum is over a convex set, so
         # ‖p − p*‖² ≤ m·(excess value); both solutions are within AGREE of the optimum.
         p_tol = np.sqrt(2 * m * AGREE)
@@ -133,36 +133,56 @@ def test_other_losses_go_basin_by_basin_with_the_same_values():
         assert "CLARABEL" in out.solver[i]
 
 
-def test_failed_batched_certificate_falls_back_to_clarabel(monkeypatch):
+def test_batched_path_certifies_generic_data_on_its_own():
+    """Issue 9/13: on generic data no basin falls back to Clarabel — the batched solve and its
+    certificate do the job alone (a broken solver, generator set, slope sign or normalisation
+    would show up here as fallbacks: the values would still be right)."""
+    X, y, Ws, vs = _points(2024, 300, 10, 20, 5)
+    out = basin_values_at(X, y, Ws, vs)
+    assert out.n_fallbacks == 0, out.fallback_counts()
+    assert out.fallback_counts() == {} and all(s.startswith("NNLS") for s in out.solver)
+    _assert_certified(X, y, out)
+    for i in range(0, 300, 30):  # and the values are the Clarabel ones
+        ref = basin_value(X, y, *sign_pattern(Ws[i], vs[i], X), method="direct", cache=False)
+        assert_close(out.values[i], ref.value, atol=AGREE, name=f"basin {i} vs Clarabel")
+
+
+def test_failed_batched_certificate_falls_back_to_clarabel_and_is_counted(monkeypatch):
+    """A solver that returns c = 0 for every problem (feasible, not optimal): the certificate —
+    not the values — must catch it, and every such basin is counted as a fallback with its reason."""
     X, y, Ws, vs = _points(15, 8, 4, 9, 3)
     good = basin_values_at(X, y, Ws, vs)
+    assert good.n_fallbacks == 0
 
-    def broken(M, y_, ncols):  # claims to have finished, at the trivial point c = 0
-        xs, slots, fin = lawson_hanson(M, y_, ncols)
-        return np.zeros_like(xs), slots, np.ones_like(fin)
+    def zero(MT, y_):
+        return np.zeros(MT.shape[0]), ""
 
-    lawson_hanson = bb._lawson_hanson
-    monkeypatch.setattr(bb, "_lawson_hanson", broken)
+    monkeypatch.setattr(bb, "polar_nnls", zero)
     out = basin_values_at(X, y, Ws, vs)
-    nonzero = good.values > 1e-6  # where c = 0 is not optimal, the certificate must catch it
+    nonzero = good.values < np.mean(y**2) - 1e-6  # where c = 0 is not optimal, the certificate must catch it
     assert nonzero.any()
+    assert out.n_fallbacks == int(nonzero.sum())
     for i in np.flatnonzero(nonzero):
-        assert "certificate failed, re-solved" in out.solver[i]
+        assert out.fallback[i].startswith("certificate failed") and "re-solved" in out.solver[i]
+    assert list(out.fallback_counts().values()) and sum(out.fallback_counts().values()) == out.n_fallbacks
     assert_close(out.values, good.values, atol=AGREE, name="fallback values")
     _assert_certified(X, y, out)
+
+
+def test_solver_without_optimal_status_is_a_counted_fallback(monkeypatch):
+    X, y, Ws, vs = _points(15, 5, 4, 9, 3)
+    monkeypatch.setattr(bb, "polar_nnls", lambda MT, y_: (None, "DAQP exit flag -3"))
+    out = basin_values_at(X, y, Ws, vs)
+    assert out.n_fallbacks == 5 and out.fallback_counts() == {"DAQP exit flag -3": 5}
 
 
 def test_failed_fallback_raises_solver_error(monkeypatch):
     X, y, Ws, vs = _points(15, 3, 4, 9, 3)
 
-    def broken(M, y_, ncols):
-        N, S = M.shape[0], M.shape[2]
-        return np.zeros((N, S)), np.full((N, S), -1), np.zeros(N, dtype=bool)  # unfinished
-
     def refuse(self, Q, G, y_):
         raise SolverError("basin program (direct Clarabel): status 'MaxIterations'")
 
-    monkeypatch.setattr(bb, "_lawson_hanson", broken)
+    monkeypatch.setattr(bb, "polar_nnls", lambda MT, y_: (None, "DAQP exit flag -3"))
     monkeypatch.setattr(programs_mod._DirectSquared, "solve", refuse)
     with pytest.raises(SolverError, match="MaxIterations"):
         basin_values_at(X, y, Ws, vs)
@@ -205,6 +225,7 @@ def test_worker_processes_return_the_values_of_one_process():
     one = basin_values_at(X, y, Ws, vs)
     two = basin_values_at(X, y, Ws, vs, processes=2, chunk=65)
     assert np.array_equal(one.values, two.values) and one.solver == two.solver
+    assert one.fallback == two.fallback and one.n_fallbacks == 0
 
 
 def _trial(rng: np.random.Generator, index: int) -> float:

@@ -201,8 +201,8 @@ def test_nnls_path_falls_back_to_clarabel_when_its_certificate_fails(monkeypatch
 
     solve = rays_mod._RaySquared.solve
 
-    def broken(self, A_, b_, y_):  # the true generators, but the trivial point U = 0
-        U, p, lam, gens = solve(self, A_, b_, y_)
+    def broken(self, A_, b_, y_, gens_=None):  # the true generators, but the trivial point U = 0
+        U, p, lam, gens = solve(self, A_, b_, y_, gens_)
         return np.zeros_like(U), np.zeros_like(p), (2.0 / self.m) * (-y_), gens
 
     monkeypatch.setattr(rays_mod._RaySquared, "solve", broken)
@@ -367,6 +367,7 @@ def test_certificate_rejects_a_feasible_but_non_optimal_point():
     with pytest.raises(SolverError, match="certificate failed"):
         _certify(X, y, A, b, "squared", U0, p0, lam0, np.zeros((3, 7)), "optimal", "test")
     prog = _RaySquared(X)
-    gens = [prog.G[prog.compatible(A[j])] for j in range(3)]
+    idx = [prog.compatible(A[j]) for j in range(3)]
+    gens = (np.concatenate([np.full(i.size, j) for j, i in enumerate(idx)]), prog.G[np.concatenate(idx)])
     with pytest.raises(SolverError, match="certificate failed"):
         _certify(X, y, A, b, "squared", U0, p0, lam0, None, "optimal", "test", generators=gens)

@@ -84,7 +84,7 @@ def _lift_tolerances(p: Array, y: Array, delta: Array, value: Array) -> Array:
 
 def _certify(
     X: Array, y: Array, A: IntArray, b: IntArray, loss: Loss, U: Array, p_solver: Array, lam: Array,
-    Z: Array | None, status: str, solver: str, generators: list[Array] | None = None,
+    Z: Array | None, status: str, solver: str, generators: tuple[IntArray, Array] | None = None,
 ) -> tuple[float, Certificate, Array]:
     """Certificate from the multipliers: λ of p = ΣQ_j u_j and Z of G_j u_j ≥ 0; or, for the
     NNLS path (Z = None), λ checked against the generators g of every K_j (Farkas: λ is dual
@@ -107,12 +107,10 @@ def _certify(
         dual_res = float(np.max(np.abs(stat)) / (1.0 + np.max(np.abs(lam)) * np.max(xnorm)))
     else:
         assert generators is not None
+        gj, gR = generators  # neuron of each generator, the generators (unit rows, numerics.basins.rays._rays)
         QtL = np.einsum("jtd,t->jd", Q, lam)  # Q_jᵀλ
-        worst = 0.0
-        for j, R in enumerate(generators):
-            if R.shape[0]:
-                slopes = b[j] * (R @ QtL[j])  # the rays are unit vectors (numerics.basins.rays._rays)
-                worst = max(worst, float(-slopes.min()))
+        slopes = b[gj] * np.einsum("kd,kd->k", gR, QtL[gj])
+        worst = max(0.0, float(-slopes.min(initial=0.0)))
         dual_res = worst / (1.0 + float(np.max(np.abs(lam))) * float(np.max(xnorm)))
     gap = value + hstar
     delta = np.sum(np.abs(GU) * (GU < 0), axis=0)

@@ -102,7 +102,7 @@ def exact_kkt_certificate(
     """
     X, y = _check_Xy(X, y)
     A, b = check_pattern(X, A, b)
-    sol = basin_value(X, y, A, b, "squared", cache=False)
+    sol = basin_value(X, y, A, b, "squared", method="direct", cache=False)
     n, m, d = A.shape[0], X.shape[0], X.shape[1]
     Q, G = _pattern_data(X, A, b)
     slack = np.einsum("jtd,jd->jt", G, sol.U)

@@ -15,13 +15,15 @@ from collections import OrderedDict
 import numpy as np
 from numpy.typing import NDArray
 
-from numerics.basins.patterns import _CACHE_SIZE
+from numerics.basins.errors import SolverError
+from numerics.basins.patterns import INTERIOR_MARGIN
+from numerics.basins.polar import polar_nnls
 
 Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 #: Prefix length of the ray index (2^q groups; a row tests ≈ 0.6^q of the rays).
-_PREFIX_BITS = 10
+_PREFIX_BITS = 12
 
 
 def _row_space(X: Array) -> tuple[int, Array]:
@@ -33,24 +35,25 @@ def _row_space(X: Array) -> tuple[int, Array]:
 
 
 def _rays(X: Array, Xr: Array, V: Array, r: int) -> tuple[Array, IntArray]:
+    """Unit rays (both directions) of the arrangement, and their signs on every sample.
+
+    A ray spans the kernel of r−1 of the hyperplane normals (in row-space coordinates Xr); the
+    C(m, r−1) subsets are decomposed in one batched SVD; dependent subsets (σ_min ≤ 1e-10·σ_max)
+    give no line."""
     m = X.shape[0]
     n_sub = math.comb(m, r - 1)
     if n_sub > 2_000_000:
         raise ValueError(f"X: C(m, r−1) = {n_sub} ray candidates is too many to enumerate")
-    dirs = []
-    for S in itertools.combinations(range(m), r - 1):
-        if r == 1:
-            g = np.ones(1)
-        else:
-            sub = Xr[list(S)]
-            _, s, Vt = np.linalg.svd(sub, full_matrices=True)
-            if s.size < r - 1 or s[-1] <= 1e-10 * s[0]:
-                continue  # the r−1 normals are dependent: not a line
-            g = Vt[-1]
-        g = g / np.linalg.norm(g)
-        dirs.append(g)
-        dirs.append(-g)
-    G = np.array(dirs) @ V.T  # back to R^d
+    if r == 1:
+        lines = np.ones((1, 1))
+    else:
+        subsets = np.fromiter(itertools.chain.from_iterable(itertools.combinations(range(m), r - 1)),
+                              dtype=np.int64, count=n_sub * (r - 1)).reshape(n_sub, r - 1)
+        _, s, Vt = np.linalg.svd(Xr[subsets], full_matrices=True)
+        lines = Vt[s[:, -1] > 1e-10 * s[:, 0], -1]  # the r−1 normals independent: a line
+    lines = lines / np.linalg.norm(lines, axis=1, keepdims=True)
+    dirs = np.stack([lines, -lines], axis=1).reshape(-1, lines.shape[1])
+    G = dirs @ V.T  # back to R^d
     Z = G @ X.T
     scale = np.linalg.norm(X, axis=1)[None, :]
     S = np.where(np.abs(Z) <= 1e-10 * scale, 0, np.sign(Z)).astype(np.int64)
@@ -70,7 +73,7 @@ class _RaySquared:
 
         Bas = min_{c ≥ 0} (1/m)‖M c − y‖²,  M = [b_j [X g_k]_+]_{j, k compatible},
 
-    solved by Lawson–Hanson (scipy.optimize.nnls), which ends on an exact active set. Dual
+    solved as a projection onto the polar cone by DAQP (numerics.basins.polar). Dual
     certificate: λ = (2/m)(p − y); by Farkas, λ is dual feasible iff b_j⟨Q_jᵀλ, g⟩ ≥ 0 for every
     generator g of K_j, and the gap h(p) + h*(λ) equals λᵀp. One instance per data matrix X
     (the rays cost C(m, r−1) small SVDs, once); compatibility is a bitmask test per neuron.
@@ -94,51 +97,37 @@ class _RaySquared:
         # m × K: [⟨g, x_t⟩]_+, with the entries on the ray's own hyperplanes set to exactly 0
         # (rounding there, ~1e-16, would otherwise invite huge NNLS coefficients)
         self.images = np.where(S.T > 0, X @ self.G.T, 0.0)
+        self.images_T = np.ascontiguousarray(self.images.T)  # K × m: row k = [X g_k]_+
         self.m, self.d = m, X.shape[1]
-        self._compat: "OrderedDict[bytes, NDArray[np.int64]]" = OrderedDict()
 
     def compatible(self, a: IntArray) -> NDArray[np.int64]:
-        key = a.tobytes()
-        idx = self._compat.get(key)
-        if idx is None:
-            P = np.int64((a > 0).astype(np.int64) @ self.bits)
-            # compatible rays that are active on some sample (the others add nothing to p)
-            idx = np.flatnonzero(((self.pos & ~P) == 0) & ((self.neg & P) == 0) & (self.pos != 0))
-            self._compat[key] = idx
-            if len(self._compat) > _CACHE_SIZE:
-                self._compat.popitem(last=False)
-        return idx
+        """Indices of the rays in the closed cone of row a that are active on some sample."""
+        P = np.int64((a > 0).astype(np.int64) @ self.bits)
+        return np.flatnonzero(((self.pos & ~P) == 0) & ((self.neg & P) == 0) & (self.pos != 0))
 
-    def solve(self, A: IntArray, b: IntArray, y: Array) -> tuple[Array, Array, Array, list[Array]]:
-        """(U, p, λ, generators): U feasible by construction, generators[j] (k_j × d) the rays
-        of K_j used; the certificate (_certify) checks λ against them itself."""
-        from scipy.optimize import nnls
-
+    def solve(self, A: IntArray, b: IntArray, y: Array,
+              gens: tuple[IntArray, IntArray, IntArray] | None = None) -> tuple[Array, Array, Array, tuple[IntArray, Array]]:
+        """(U, p, λ, generators) for one pattern (A: n × m): U feasible by construction;
+        generators = (neuron j of each generator, the generators g as rows) — every active ray of
+        every K_j; the certificate (_certify) checks λ against them itself. ``gens``: the output
+        of _generators(self, A[None]) if already computed. SolverError when DAQP reports no
+        optimal projection (the caller re-solves by Clarabel)."""
         n, m = A.shape[0], self.m
-        missing = [j for j in range(n) if A[j].tobytes() not in self._compat]
-        if missing:  # one vectorised bitmask test for every uncached row
-            P = (A[missing] > 0).astype(np.int64) @ self.bits
-            ok = ((self.pos[None, :] & ~P[:, None]) == 0) & ((self.neg[None, :] & P[:, None]) == 0)
-            ok &= (self.pos != 0)[None, :]
-            for row, j in enumerate(missing):
-                self._compat[A[j].tobytes()] = np.flatnonzero(ok[row])
-            while len(self._compat) > _CACHE_SIZE:
-                self._compat.popitem(last=False)
-        idx = [self.compatible(A[j]) for j in range(n)]
-        gens = [self.G[i] for i in idx]
-        M = np.hstack([b[j] * self.images[:, idx[j]] for j in range(n)] + [np.zeros((m, 0))])
-        if M.shape[1] == 0:  # no neuron is active on any sample: p = 0
-            return np.zeros((n, self.d)), np.zeros(m), (2.0 / m) * (-y), gens
-        c, _ = nnls(M, y, maxiter=50 * M.shape[1])
+        row, ray, _ = _generators(self, A[None]) if gens is None else gens
+        act = self.pos[ray] != 0  # rays inactive on every sample add nothing to p
+        row, ray = row[act], ray[act]
+        G = self.G[ray]
+        if ray.size == 0:  # no neuron is active on any sample: p = 0
+            return np.zeros((n, self.d)), np.zeros(m), (2.0 / m) * (-y), (row, G)
+        MT = self.images_T[ray] * b[row][:, None]  # Mᵀ: one row per column of M
+        c, why = polar_nnls(MT, y)
+        if c is None:
+            raise SolverError(f"NNLS over rays: {why}")
         U = np.zeros((n, self.d))
-        start = 0
-        for j in range(n):
-            k = idx[j].size
-            U[j] = b[j] * (c[start : start + k] @ self.G[idx[j]])
-            start += k
-        p = M @ c
+        np.add.at(U, row, (b[row] * c)[:, None] * G)
+        p = c @ MT
         lam = (2.0 / m) * (p - y)
-        return U, p, lam, gens
+        return U, p, lam, (row, G)
 
 
 _RAYS: "OrderedDict[bytes, _RaySquared]" = OrderedDict()
@@ -190,3 +179,34 @@ def _generators(prog: "_RaySquared", A: IntArray) -> tuple[IntArray, IntArray, I
         covered[row[first]] = np.bitwise_or.reduceat(pos[ok] | neg[ok], first)
     return row, ray, covered
 
+
+
+#: Rays are enumerated for the default ("auto") squared-loss path only while C(m, r−1) is at
+#: most this (≈ 0.05 s once per X at m = 20, r = 5); beyond it "auto" uses Clarabel directly.
+RAY_LIMIT = 20_000
+
+
+def rays_affordable(X: Array) -> bool:
+    """True when the NNLS-over-rays path suits X: m ≤ 62 (sign bitmasks) and C(m, r−1) ≤ RAY_LIMIT."""
+    m, d = X.shape
+    return m <= 62 and math.comb(m, min(d, m) - 1) <= RAY_LIMIT
+
+
+def _witnessed(prog: "_RaySquared", X: Array, A: IntArray, row: IntArray, ray: IntArray,
+               covered: IntArray) -> NDArray[np.bool_]:
+    """Rows of A (N × n × m) whose open cone is shown non-empty by the generators (_generators).
+
+    The open cone of row a is non-empty iff every sample t is strict (a_t⟨g, x_t⟩ > 0) for some
+    generator g of K: then w̄ = Σ g is a strict interior point. Checked numerically with the
+    interior LP's margin (numerics.basins.patterns.interior_margin): min_t a_t⟨w̄, x̂_t⟩ /
+    ‖w̄‖_∞ > INTERIOR_MARGIN. False means "not shown", not "empty" (the LP decides those)."""
+    N, n, m = A.shape
+    d = X.shape[1]
+    Xhat = X / np.linalg.norm(X, axis=1, keepdims=True)
+    wbar = np.zeros((N * n, d))
+    if row.size:  # Σ of the generators of every row (rows are sorted)
+        first = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+        wbar[row[first]] = np.add.reduceat(prog.G[ray], first, axis=0)
+    wbar = wbar.reshape(N, n, d)
+    marg = np.min(A * (wbar @ Xhat.T), axis=2) / np.maximum(np.max(np.abs(wbar), axis=2), 1e-300)
+    return (covered.reshape(N, n) == (1 << m) - 1) & (marg > INTERIOR_MARGIN)

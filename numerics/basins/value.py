@@ -42,7 +42,7 @@ from numerics.basins.patterns import (
     sign_pattern,
 )
 from numerics.basins.programs import _direct_program, basin_program
-from numerics.basins.rays import _ray_program
+from numerics.basins.rays import _generators, _ray_program, _witnessed, rays_affordable
 from numerics.network import forward
 
 Array = NDArray[np.float64]
@@ -68,6 +68,18 @@ class BasinMinimum:
 _VALUE_CACHE: "OrderedDict[tuple, tuple]" = OrderedDict()
 
 
+def _check_rows_nonempty(X: Array, A: IntArray, witnessed: NDArray[np.bool_] | None = None) -> None:
+    """EmptyBasinError naming the first row of A whose open cone is empty.
+
+    Rows shown non-empty by their generators (``witnessed``, numerics.basins.rays._witnessed)
+    are not tested again; the others go to the interior LP (numerics.basins.patterns
+    .interior_margin), which decides."""
+    xkey = X.tobytes()
+    for j in range(A.shape[0]):
+        if (witnessed is None or not witnessed[j]) and not _neuron_nonempty(X, A[j], xkey):
+            raise EmptyBasinError(f"A: row {j} (neuron {j}) is not a realisable sign pattern on X: basin empty")
+
+
 def clear_caches() -> None:
     """Forget cached basin values and non-emptiness answers (compiled programs are kept)."""
     _VALUE_CACHE.clear()
@@ -90,9 +102,11 @@ def basin_value(
     ``A`` is n × m (neurons × samples), ``b`` has n entries ±1. Raises EmptyBasinError when the
     basin is empty, SolverError when Clarabel does not report optimal or the certificate/lift
     check fails. ``method``: "cvxpy" (compiled DPP problem), "direct" (squared loss only,
-    Clarabel on hand-compiled data), "nnls" (squared loss only, Lawson–Hanson over the
-    arrangement's rays, see _RaySquared; fastest for small m) or "auto" (direct for squared,
-    cvxpy otherwise). All paths give the same value to 1e-7 (tests/test_basin_engine.py).
+    Clarabel on hand-compiled data), "nnls" (squared loss only, NNLS over the arrangement's rays
+    solved by DAQP as a polar projection, certified on the generators, Clarabel if that fails;
+    see numerics.basins.polar) or "auto" (squared: "nnls" when the rays of X are affordable —
+    numerics.basins.rays.rays_affordable — else "direct"; other losses: "cvxpy"). All paths
+    give the same value to 1e-7 (tests/test_basin_engine.py).
     Neurons with equal (A_j, b_j) are merged before solving and split equally afterwards.
     """
     X, y = _check_Xy(X, y)
@@ -102,44 +116,50 @@ def basin_value(
         raise ValueError(f"method: expected 'auto', 'cvxpy', 'direct' or 'nnls', got {method!r}")
     if method in ("direct", "nnls") and loss != "squared":
         raise ValueError(f"method: {method!r} is implemented for the squared loss only")
-    path = "direct" if method == "auto" and loss == "squared" else ("cvxpy" if method == "auto" else method)
+    # "auto": NNLS over the rays (DAQP, certified on the generators) where the rays of X are
+    # affordable, else Clarabel on hand-compiled data; other losses: the compiled CVXPY problem
+    if method == "auto":
+        path = ("nnls" if rays_affordable(X) else "direct") if loss == "squared" else "cvxpy"
+    else:
+        path = method
     xkey = X.tobytes()
-    if check_nonempty:
-        for j in range(A.shape[0]):
-            if not _neuron_nonempty(X, A[j], xkey):
-                raise EmptyBasinError(
-                    f"A: row {j} (neuron {j}) is not a realisable sign pattern on X: basin empty"
-                )
+    # Solve on rescaled data (conditioning): X' = X/s leaves every sign, hence the basin,
+    # unchanged, and u' = s·u gives the same predictions; for the squared loss also y' = y/σ
+    # (value/σ², u/σ, multipliers/σ). The certificate is computed on the original data.
+    sx = float(np.linalg.norm(X, axis=1).max())
+    Xs = X / sx
     Ac, bc, _, group = canonical_pattern(A, b)
     key = (xkey, y.tobytes(), _loss_token(loss), path, Ac.tobytes(), bc.tobytes())
     hit = _VALUE_CACHE.get(key) if cache else None
+    gens = None
+    if path == "nnls" and (check_nonempty or hit is None):
+        prog = _ray_program(Xs, Xs.tobytes())
+        gens = _generators(prog, Ac[None])  # the generators of every K_j, once
+    if check_nonempty:
+        shown = _witnessed(prog, X, Ac[None], *gens)[0][group] if gens is not None else None
+        _check_rows_nonempty(X, A, shown)
     if hit is None:
         n, m, d = Ac.shape[0], X.shape[0], X.shape[1]
-        # Solve on rescaled data (conditioning): X' = X/s leaves every sign, hence the basin,
-        # unchanged, and u' = s·u gives the same predictions; for the squared loss also y' = y/σ
-        # (value/σ², u/σ, multipliers/σ). The certificate is computed on the original data.
-        sx = float(np.linalg.norm(X, axis=1).max())
         # small targets (squared loss) are scaled up to max|y| = 1, so the solver's absolute
         # tolerance becomes relative to them; large ones are left alone (the acceptance test is
         # already relative to the value there)
         ymax = float(np.abs(y).max())
         sy = ymax if loss == "squared" and 0.0 < ymax < 1.0 else 1.0
-        Xs, ys = X / sx, y / sy
+        ys = y / sy
         back = sy / sx  # U = back·U'
         fallback = ""
         if path == "nnls":
-            U, p, lam, gens = _ray_program(Xs, Xs.tobytes()).solve(Ac, bc, ys)
             try:
+                U, p, lam, used = prog.solve(Ac, bc, ys, gens)
                 value, cert, p = _certify(
                     X, y, Ac, bc, loss, back * U, sy * p, sy * lam, None, "optimal",
-                    "NNLS (Lawson–Hanson) over arrangement rays", generators=gens,
+                    "NNLS over arrangement rays (DAQP polar projection)", generators=used,
                 )
                 U = back * U
             except SolverError as exc:
-                # Lawson–Hanson can end on a numerically singular passive set (seen ~1 in 300 at
-                # n=10, m=20, d=5); its certificate then fails and the basin is re-solved by Clarabel
-                fallback = "; NNLS certificate failed, re-solved"
-                del exc
+                # DAQP without an optimal projection, or a candidate whose certificate fails:
+                # re-solved by Clarabel, and the certificate's solver field says so
+                fallback = f"; NNLS certificate failed, re-solved: {exc}"[:240]
         if path != "nnls" or fallback:
             Q, G = _pattern_data(Xs, Ac, bc)
             if path in ("direct", "nnls"):
