@@ -51,12 +51,11 @@ from typing import Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from numerics.basins.certificate import CERT_FACTOR, Certificate, _lift_tolerances, lift
-from numerics.basins.checks import _check_signs, _check_Xy
+from numerics.basins.certificate import Certificate, _accepted, _dual_scale, _lift_tolerances, _primal_residual, lift
+from numerics.basins.checks import _check_count, _check_signs, _check_Xy
 from numerics.basins.errors import EmptyBasinError
 from numerics.basins.losses import Loss, _check_loss, _loss_elementwise_np
 from numerics.basins.patterns import _neuron_nonempty, sign_patterns
-from numerics.basins.programs import CLARABEL_TOL
 from numerics.basins.polar import polar_nnls
 from numerics.basins.rays import _generators, _ray_program, _witnessed
 from numerics.basins.value import BasinMinimum, basin_value
@@ -211,7 +210,7 @@ def _solve_chunk(X: Array, y: Array, A: IntArray, b: IntArray, check_nonempty: b
     value = np.mean((p - y) ** 2, axis=1)
     GU = (b[..., None] * A) * Z
     unorm = np.linalg.norm(U, axis=2)
-    primal = np.max(np.maximum(0.0, -GU) / (xnorm[None, None, :] * np.maximum(1.0, unorm)[..., None]), axis=(1, 2))
+    primal = _primal_residual(GU, xnorm, unorm)
     lam = (2.0 / m) * (p - y)
     s_ = m * lam
     hstar = np.mean(s_ * y + s_ * s_ / 4.0, axis=1)
@@ -222,11 +221,9 @@ def _solve_chunk(X: Array, y: Array, A: IntArray, b: IntArray, check_nonempty: b
     if bi.size:  # the largest Farkas violation of every basin (its generators are contiguous)
         first = np.flatnonzero(np.r_[True, bi[1:] != bi[:-1]])
         worst[bi[first]] = np.maximum(0.0, np.maximum.reduceat(-slopes, first))
-    dual = worst / (1.0 + np.max(np.abs(lam), axis=1) * float(np.max(xnorm)))
+    dual = worst / _dual_scale(lam, float(np.max(xnorm)))
     delta = np.sum(np.abs(GU) * (GU < 0), axis=1)
-    bound = CERT_FACTOR * CLARABEL_TOL
-    good = np.array([not f for f in fallback]) & ~empty
-    good &= (np.abs(gap) <= bound * (1.0 + np.abs(value))) & (primal <= bound) & (dual <= bound)
+    good = np.array([not f for f in fallback]) & ~empty & _accepted(gap, value, primal, dual)
     # ---- lift (numerics.basins.certificate.lift, row-wise) and evaluate the network (numerics.network)
     W, v = lift(U.reshape(N * n, d), b.reshape(N * n))
     W, v = W.reshape(N, n, d), v.reshape(N, n)
@@ -325,12 +322,9 @@ def basin_values(
     _check_loss(loss, y)
     if on_empty not in ("raise", "skip"):
         raise ValueError(f"on_empty: expected 'raise' or 'skip', got {on_empty!r}")
-    if int(processes) < 1:
-        raise ValueError(f"processes: expected ≥ 1, got {processes!r}")
-    if int(chunk) < 1:
-        raise ValueError(f"chunk: expected ≥ 1, got {chunk!r}")
+    processes, chunk = _check_count("processes", processes), _check_count("chunk", chunk)
     A, b = _stack_patterns(X, patterns)
-    return _batch(X, y, A, b, loss, check_nonempty, on_empty, int(processes), int(chunk))
+    return _batch(X, y, A, b, loss, check_nonempty, on_empty, processes, chunk)
 
 
 def basin_values_at(
@@ -348,12 +342,9 @@ def basin_values_at(
     a point on a boundary raises BoundaryError naming its index."""
     X, y = _check_Xy(X, y)
     _check_loss(loss, y)
-    if int(processes) < 1:
-        raise ValueError(f"processes: expected ≥ 1, got {processes!r}")
-    if int(chunk) < 1:
-        raise ValueError(f"chunk: expected ≥ 1, got {chunk!r}")
+    processes, chunk = _check_count("processes", processes), _check_count("chunk", chunk)
     A, b = sign_patterns(Ws, vs, X)
-    return _batch(X, y, A, b, loss, False, "raise", int(processes), int(chunk))
+    return _batch(X, y, A, b, loss, False, "raise", processes, chunk)
 
 
 def _batch(X: Array, y: Array, A: IntArray, b: IntArray, loss: Loss, check_nonempty: bool,

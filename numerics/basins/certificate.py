@@ -82,6 +82,25 @@ def _lift_tolerances(p: Array, y: Array, delta: Array, value: Array) -> Array:
     return np.mean(np.maximum(up, down), axis=-1) + 1e-12 * (1.0 + np.abs(value) + np.mean(p * p, axis=-1))
 
 
+def _primal_residual(GU: Array, xnorm: Array, unorm: Array) -> Array:
+    """max over (j, t) of max(0, −b_j a_jt⟨u_j, x_t⟩) / (‖x_t‖·max(1, ‖u_j‖)); GU (… × n × m),
+    unorm (… × n): one value per leading index (the batched path passes N patterns)."""
+    viol = np.maximum(0.0, -GU) / (xnorm * np.maximum(1.0, unorm)[..., None])
+    return np.max(viol, axis=(-2, -1))
+
+
+def _dual_scale(lam: Array, xmax: float) -> Array:
+    """The dual residual's normalisation 1 + ‖λ‖_∞·max_t‖x_t‖ (λ: … × m)."""
+    return 1.0 + np.max(np.abs(lam), axis=-1) * xmax
+
+
+def _accepted(gap: Array, value: Array, primal: Array, dual: Array) -> Array:
+    """The acceptance test of every certificate (single and batched): |gap| ≤ B·(1 + |value|),
+    primal and dual residuals ≤ B, with B = CERT_FACTOR·CLARABEL_TOL."""
+    bound = CERT_FACTOR * CLARABEL_TOL
+    return (np.abs(gap) <= bound * (1.0 + np.abs(value))) & (primal <= bound) & (dual <= bound)
+
+
 def _certify(
     X: Array, y: Array, A: IntArray, b: IntArray, loss: Loss, U: Array, p_solver: Array, lam: Array,
     Z: Array | None, status: str, solver: str, generators: tuple[IntArray, Array] | None = None,
@@ -95,8 +114,7 @@ def _certify(
     xnorm = np.linalg.norm(X, axis=1)
     unorm = np.linalg.norm(U, axis=1)
     GU = np.einsum("jtd,jd->jt", G, U)  # b_j a_jt ⟨u_j, x_t⟩, must be ≥ 0
-    viol = np.maximum(0.0, -GU)
-    primal_res = float(np.max(viol / (xnorm[None, :] * np.maximum(1.0, unorm)[:, None])))
+    primal_res = float(_primal_residual(GU, xnorm, unorm))
     if isinstance(loss, str):
         hstar, lam = _conjugate(loss, lam, y)
     else:
@@ -104,14 +122,14 @@ def _certify(
     if Z is not None:
         Zp = np.maximum(Z, 0.0)
         stat = np.einsum("jtd,t->jd", Q, lam) - np.einsum("jtd,jt->jd", G, Zp)
-        dual_res = float(np.max(np.abs(stat)) / (1.0 + np.max(np.abs(lam)) * np.max(xnorm)))
+        dual_res = float(np.max(np.abs(stat)) / _dual_scale(lam, float(np.max(xnorm))))
     else:
         assert generators is not None
         gj, gR = generators  # neuron of each generator, the generators (unit rows, numerics.basins.rays._rays)
         QtL = np.einsum("jtd,t->jd", Q, lam)  # Q_jᵀλ
         slopes = b[gj] * np.einsum("kd,kd->k", gR, QtL[gj])
         worst = max(0.0, float(-slopes.min(initial=0.0)))
-        dual_res = worst / (1.0 + float(np.max(np.abs(lam))) * float(np.max(xnorm)))
+        dual_res = worst / float(_dual_scale(lam, float(np.max(xnorm))))
     gap = value + hstar
     delta = np.sum(np.abs(GU) * (GU < 0), axis=0)
     tol = _lift_tolerance(loss, p, y, delta, value)
@@ -120,7 +138,7 @@ def _certify(
         status=status, lift_error=math.nan, lift_tolerance=tol,
     )
     bound = CERT_FACTOR * CLARABEL_TOL
-    if not (abs(cert.gap) <= bound * (1.0 + abs(value)) and primal_res <= bound and dual_res <= bound):
+    if not _accepted(cert.gap, value, primal_res, dual_res):
         raise SolverError(
             f"basin program: certificate failed (gap {cert.gap:.3e}, primal residual "
             f"{primal_res:.3e}, dual residual {dual_res:.3e}; allowed {bound:.0e}·scale)"

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import linprog
 
-from numerics.basins.checks import _check_signs, _check_X, check_pattern
+from numerics.basins.checks import _check_signs, _check_weights, _check_X, check_pattern
 from numerics.basins.errors import BoundaryError, SolverError
 
 Array = NDArray[np.float64]
@@ -32,18 +32,7 @@ def sign_pattern(W: ArrayLike, v: ArrayLike, X: ArrayLike) -> tuple[IntArray, In
     d·ε·Σ_i |w_ji x_ti| of 0, or v_j = 0 — is on a boundary and raises :class:`BoundaryError`.
     """
     X = _check_X(X)
-    W = np.asarray(W, dtype=float)
-    v = np.asarray(v, dtype=float)
-    if W.ndim != 2 or W.shape[1] != X.shape[1]:
-        raise ValueError(f"W: expected shape (n, {X.shape[1]}), got {W.shape}")
-    if v.shape != (W.shape[0],):
-        raise ValueError(f"v: expected shape ({W.shape[0]},), got {v.shape}")
-    if W.shape[0] == 0:
-        raise ValueError("W: zero neurons")
-    if not np.all(np.isfinite(W)):
-        raise ValueError("W: contains NaN or inf")
-    if not np.all(np.isfinite(v)):
-        raise ValueError("v: contains NaN or inf")
+    W, v = _check_weights(W, v, X)
     Z = W @ X.T
     rounding = X.shape[1] * np.finfo(float).eps * (np.abs(W) @ np.abs(X).T)
     on = np.abs(Z) <= rounding
@@ -139,16 +128,7 @@ def sign_patterns(Ws: ArrayLike, vs: ArrayLike, X: ArrayLike) -> tuple[IntArray,
     the point's index.
     """
     X = _check_X(X)
-    W = np.asarray(Ws, dtype=float)
-    v = np.asarray(vs, dtype=float)
-    if W.ndim != 3 or W.shape[2] != X.shape[1] or W.shape[0] == 0 or W.shape[1] == 0:
-        raise ValueError(f"Ws: expected shape (N, n, {X.shape[1]}) with N, n ≥ 1, got {W.shape}")
-    if v.shape != W.shape[:2]:
-        raise ValueError(f"vs: expected shape {W.shape[:2]}, got {v.shape}")
-    if not np.all(np.isfinite(W)):
-        raise ValueError("Ws: contains NaN or inf")
-    if not np.all(np.isfinite(v)):
-        raise ValueError("vs: contains NaN or inf")
+    W, v = _check_weights(Ws, vs, X, ("Ws", "vs"), batched=True)
     Z = W @ X.T
     rounding = X.shape[1] * np.finfo(float).eps * (np.abs(W) @ np.abs(X).T)
     on = np.abs(Z) <= rounding
