@@ -127,6 +127,11 @@ class BasinDescent:
 #: far out (‖u*‖ ~ 100, cancelling), which plain gradient descent approaches only linearly
 #: in time; that is a matter of speed, not of spurious minima, and is left out of the property.
 MAX_MINIMISER_NORM = 20.0
+EXCLUSION_REASON = (
+    f"basins whose certified minimiser has max_j ‖u_j*‖ > {MAX_MINIMISER_NORM:g} (about 5 % of generated "
+    "basins: two neurons of one pattern with opposite output signs cancel far out) are left out of the "
+    "descent test: plain descent approaches them only linearly in time — speed, not a spurious minimum"
+)
 
 
 def check_descent_reaches_basin_value(seed: int, n: int, m: int, d: int, offset: float = 0.0) -> dict:
@@ -161,6 +166,8 @@ sizes = st.tuples(st.integers(1, 3), st.integers(2, 6), st.integers(2, 3)).filte
 @example(seed=125, size=(3, 4, 3))
 def test_projected_descent_inside_the_basin_ends_at_its_value(evidence, seed, size):
     out = check_descent_reaches_basin_value(seed, *size)
+    if not out["in_scope"]:  # left out of the property, and said so in the evidence
+        evidence.record(excluded=evidence.data.get("excluded", []) + [out], exclusion_reason=EXCLUSION_REASON)
     assume(out["in_scope"])
     evidence.record(runs=evidence.data.get("runs", []) + [out])
     evidence.tolerance("descent", 1e-6, "certificate acceptance 1e-6·(1 + Bas) plus the certificate's |gap|")

@@ -28,6 +28,7 @@ from numerics.basins import (
     network_loss,
     sign_pattern,
 )
+from numerics.basins.arrangement import global_minimum
 from numerics.basins.exact_kkt import exact_kkt_certificate
 from numerics.basins.singleton import singleton_basin_value, singleton_global_minimum
 from overspec.testing import assert_close
@@ -279,6 +280,26 @@ def test_singleton_closed_form_equals_the_convex_program(seed):
         A, b = sign_pattern(W, v, X)
         assert_close(singleton_basin_value(X, y, A, b), basin_value(X, y, A, b).value, atol=AGREE,
                      name="singleton Bas")
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_singleton_global_minimum_uses_all_neurons_of_one_output_sign(sign):
+    """Data whose optimum needs every neuron of one output sign: two coordinates, one sample on
+    each side of each, all targets of sign ``sign``. Each neuron serves one side of every
+    coordinate, so width 2 fits all four samples exactly only with n₊ = 2 (or n₋ = 2): the value
+    is 0, and with one neuron of each sign it is not (checked against the enumeration)."""
+    X = np.array([[1.0, 0.0], [-2.0, 0.0], [0.0, 1.5], [0.0, -1.0]])
+    y = sign * np.array([1.0, 2.0, 0.5, 1.5])
+    assert singleton_global_minimum(X, y, 2) == pytest.approx(0.0, abs=1e-15)
+    gm = global_minimum(X, y, 2)
+    assert_close(gm.value, 0.0, atol=AGREE, name="enumerated global minimum")
+    assert np.all(gm.b == (1 if sign > 0 else -1))  # the winner uses both neurons with that sign
+    A = np.array([[1, -1, 1, -1], [-1, 1, -1, 1]])  # neuron 0: '+' sides, neuron 1: '−' sides
+    mixed = singleton_basin_value(X, y, A, np.array([1, -1]))
+    same = singleton_basin_value(X, y, A, np.array([1, 1]) * int(sign))
+    assert same == pytest.approx(0.0, abs=1e-15) and mixed > 0.1
+    assert_close(mixed, basin_value(X, y, A, np.array([1, -1])).value, atol=AGREE, name="mixed signs")
+    assert singleton_global_minimum(X, y, 1) > 0.1  # one neuron cannot serve both sides
 
 
 def test_singleton_closed_form_refuses_non_singleton_data_and_unrealisable_patterns():
