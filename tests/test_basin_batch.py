@@ -142,7 +142,10 @@ def test_batched_path_certifies_generic_data_on_its_own():
     assert out.n_fallbacks == 0, out.fallback_counts()
     assert out.fallback_counts() == {} and all(s.startswith("NNLS") for s in out.solver)
     _assert_certified(X, y, out)
-    for i in range(0, 300, 30):  # and the values are the Clarabel ones
+    # the polar projection is solved to DAQP's feasibility tolerance, which is the Farkas residual
+    # (numerics.basins.polar.PRIMAL_TOLS: 1e-10, retried at 1e-7): far below the acceptance bound
+    assert out.dual_residual.max() < 1e-7 and np.abs(out.gap).max() < 1e-8
+    for i in range(0, 300, 10):  # and the values are the Clarabel ones
         ref = basin_value(X, y, *sign_pattern(Ws[i], vs[i], X), method="direct", cache=False)
         assert_close(out.values[i], ref.value, atol=AGREE, name=f"basin {i} vs Clarabel")
 
