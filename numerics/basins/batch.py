@@ -36,8 +36,9 @@ arrangement's rays, kept when their r−1 normals have σ_min > 1e-10·σ_max; d
 that level could lose a generator, and then the value and its Farkas check would both refer to
 a smaller cone. Use numerics.basins.basin_value(method="direct") for nearly degenerate data.
 
-Other losses than the squared one (or m > 62) are solved basin by basin with
-numerics.basins.value.basin_value. ``processes > 1`` splits the batch into one large chunk per
+Other losses than the squared one, and data whose rays are too many to enumerate
+(numerics.basins.rays.rays_affordable: m > 62 or C(m, r−1) > RAY_LIMIT), are solved basin by
+basin with numerics.basins.value.basin_value (Clarabel). ``processes > 1`` splits the batch into one large chunk per
 process of a reusable loky pool (joblib), so start-up is paid once per session; each worker
 computes the rays of X once.
 """
@@ -57,7 +58,7 @@ from numerics.basins.errors import EmptyBasinError
 from numerics.basins.losses import Loss, _check_loss, _loss_elementwise_np
 from numerics.basins.patterns import _neuron_nonempty, sign_patterns
 from numerics.basins.polar import polar_nnls
-from numerics.basins.rays import _generators, _ray_program, _witnessed
+from numerics.basins.rays import _generators, _ray_program, _witnessed, rays_affordable
 from numerics.basins.value import BasinMinimum, basin_value
 from numerics.network import batched_predict
 
@@ -350,9 +351,9 @@ def basin_values_at(
 def _batch(X: Array, y: Array, A: IntArray, b: IntArray, loss: Loss, check_nonempty: bool,
            on_empty: str, processes: int, chunk: int) -> BasinBatch:
     N = A.shape[0]
-    if loss == "squared" and X.shape[0] <= 62:
+    if loss == "squared" and rays_affordable(X):
         out = _run(X, y, A, b, check_nonempty, processes, chunk)
-    else:  # other losses (or m > 62 sign bits): basin by basin through numerics.basins.value
+    else:  # other losses, or rays too many (rays_affordable): basin by basin through numerics.basins.value
         mins: list[BasinMinimum | None] = []
         for i in range(N):
             try:

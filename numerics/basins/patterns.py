@@ -11,6 +11,7 @@ from collections import OrderedDict
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+import scipy.sparse as sp
 from scipy.optimize import linprog
 
 from numerics.basins.checks import _check_signs, _check_weights, _check_X, check_pattern
@@ -85,6 +86,51 @@ def _neuron_nonempty(X: Array, a: IntArray, xkey: bytes) -> bool:
     return ok
 
 
+def _joint_margin(X: Array, rows: IntArray) -> float:
+    """One LP for k rows at once: max s s.t. a_jt⟨w_j, x̂_t⟩ ≥ s ∀ j, t, ‖w_j‖_∞ ≤ 1, s ≤ 1.
+
+    The rows share only s, so s* = min_j of their interior margins (interior_margin): all k
+    open cones are non-empty iff s* > INTERIOR_MARGIN — one HiGHS call instead of k."""
+    k, m = rows.shape
+    d = X.shape[1]
+    Xn = X / np.linalg.norm(X, axis=1, keepdims=True)
+    blocks = -(rows[:, :, None] * Xn[None, :, :])  # k × m × d: −a_jt x̂_t
+    r = np.repeat(np.arange(k * m), d)
+    c = (np.repeat(np.arange(k), m * d) * d + np.tile(np.arange(d), k * m))
+    A_ub = sp.csr_matrix((blocks.ravel(), (r, c)), shape=(k * m, k * d + 1))
+    A_ub = sp.hstack([A_ub[:, : k * d], sp.csr_matrix(np.ones((k * m, 1)))], format="csr")
+    res = linprog(np.r_[np.zeros(k * d), -1.0], A_ub=A_ub, b_ub=np.zeros(k * m),
+                  bounds=[(-1.0, 1.0)] * (k * d) + [(None, 1.0)], method="highs")
+    if res.status != 0:
+        raise SolverError(f"interior LP: HiGHS status {res.status} ({res.message})")
+    return float(-res.fun)
+
+
+def _rows_nonempty(X: Array, A: IntArray, xkey: bytes) -> NDArray[np.bool_]:
+    """Per row of A: is its open cone non-empty? Cached rows are looked up; the others are
+    decided by one joint LP (_joint_margin) and, only if that finds an empty one, row by row."""
+    out = np.zeros(A.shape[0], dtype=bool)
+    todo = []
+    for j in range(A.shape[0]):
+        hit = _NONEMPTY_CACHE.get((xkey, A[j].tobytes()))
+        if hit is None:
+            todo.append(j)
+        else:
+            out[j] = hit
+    if len(todo) > 1:
+        rows, first = np.unique(A[todo], axis=0, return_index=True)
+        if _joint_margin(X, rows) > INTERIOR_MARGIN:
+            for j in todo:
+                _NONEMPTY_CACHE[(xkey, A[j].tobytes())] = True
+            out[todo] = True
+            todo = []
+    for j in todo:
+        out[j] = _neuron_nonempty(X, A[j], xkey)
+    while len(_NONEMPTY_CACHE) > _CACHE_SIZE:
+        _NONEMPTY_CACHE.popitem(last=False)
+    return out
+
+
 def basin_is_nonempty(X: ArrayLike, A: ArrayLike, b: ArrayLike) -> bool:
     """True iff B^{A,b} has an interior point: per neuron j an LP finds w with a_{j,t}⟨w,x_t⟩ > 0.
 
@@ -92,8 +138,7 @@ def basin_is_nonempty(X: ArrayLike, A: ArrayLike, b: ArrayLike) -> bool:
     """
     X = _check_X(X)
     A, b = check_pattern(X, A, b)
-    xkey = X.tobytes()
-    return all(_neuron_nonempty(X, A[j], xkey) for j in range(A.shape[0]))
+    return bool(np.all(_rows_nonempty(X, A, X.tobytes())))
 
 
 def _pattern_data(X: Array, A: IntArray, b: IntArray) -> tuple[Array, Array]:

@@ -23,7 +23,7 @@ Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 #: Prefix length of the ray index (2^q groups; a row tests ≈ 0.6^q of the rays).
-_PREFIX_BITS = 12
+_PREFIX_BITS = 10
 
 
 def _row_space(X: Array) -> tuple[int, Array]:

@@ -36,7 +36,7 @@ from numerics.basins.losses import Loss, _check_loss, _loss_key, _loss_token, ob
 from numerics.basins.patterns import (
     _CACHE_SIZE,
     _NONEMPTY_CACHE,
-    _neuron_nonempty,
+    _rows_nonempty,
     _pattern_data,
     canonical_pattern,
     sign_pattern,
@@ -72,11 +72,13 @@ def _check_rows_nonempty(X: Array, A: IntArray, witnessed: NDArray[np.bool_] | N
     """EmptyBasinError naming the first row of A whose open cone is empty.
 
     Rows shown non-empty by their generators (``witnessed``, numerics.basins.rays._witnessed)
-    are not tested again; the others go to the interior LP (numerics.basins.patterns
-    .interior_margin), which decides."""
-    xkey = X.tobytes()
-    for j in range(A.shape[0]):
-        if (witnessed is None or not witnessed[j]) and not _neuron_nonempty(X, A[j], xkey):
+    are not tested again; the others go to the interior LP (one joint LP for all of them,
+    numerics.basins.patterns._rows_nonempty), which decides."""
+    todo = np.arange(A.shape[0]) if witnessed is None else np.flatnonzero(~witnessed)
+    if todo.size:
+        ok = _rows_nonempty(X, A[todo], X.tobytes())
+        if not ok.all():
+            j = int(todo[np.flatnonzero(~ok)[0]])
             raise EmptyBasinError(f"A: row {j} (neuron {j}) is not a realisable sign pattern on X: basin empty")
 
 
