@@ -104,3 +104,17 @@ def test_the_cycle_finder_finds_a_cycle():
 @pytest.mark.parametrize("old", ["basin", "basin_batch", "arrangement", "exact_kkt", "singleton", "basin_probability"])
 def test_no_module_left_at_an_old_path(old):
     assert not (ROOT / "numerics" / f"{old}.py").exists(), f"numerics/{old}.py: the engine lives in numerics/basins/"
+
+
+def test_basin_modules_import_only_modules_listed_above_them():
+    """The layout list of numerics/basins/__init__.py is a topological order of the imports."""
+    import re
+
+    import numerics.basins as pkg
+
+    block = pkg.__doc__.split("Layout, one idea per module", 1)[1].split("Every public name", 1)[0]
+    order = [name for line in block.splitlines() if line.startswith("* ") for name in re.findall(r"``(\w+)``", line.split(" — ")[0])]
+    assert set(order) == {u.rsplit(".", 1)[1] for u in import_graph() if u.startswith("numerics.basins.")}
+    rank = {f"numerics.basins.{name}": i for i, name in enumerate(order)}
+    late = [(u, v) for u, vs in import_graph().items() if u in rank for v in vs if rank.get(v, -1) > rank[u]]
+    assert not late, f"imports of modules listed below the importer: {late}"

@@ -27,15 +27,18 @@ stationarity residual max_j ‖Q_jᵀλ − G_jᵀz_j‖ vanishes. The certifica
 h(p) + h*(λ), that residual, the primal feasibility residual max(0, −G_j u_j) (relative to
 ‖x_t‖·‖u_j‖), the solver and its status.
 
-Layout, one idea per module (imports only point down this list; no cycle — tests/test_import_graph.py):
+Layout, one idea per module (a module imports only modules listed above it; no cycle —
+tests/test_import_graph.py):
 
 * ``errors``, ``checks``, ``losses`` — exceptions; input validation; h(p), its CVXPY form, h*.
 * ``patterns`` — sign patterns (A, b), the interior LP and emptiness, the canonical pattern.
+* ``polar`` — the NNLS over generators as a projection onto the polar cone, solved by DAQP.
 * ``rays`` — the arrangement's rays and the generators of every cone K_j (NNLS paths).
 * ``programs`` — the convex program: compiled DPP CVXPY (every loss), Clarabel direct (squared).
 * ``certificate`` — duality gap, residuals, Farkas check on generators, the lift and its check.
-* ``value`` — one basin: :func:`basin_value`, :func:`basin_value_at` (the public entry).
-* ``batch`` — many basins: :func:`basin_values`, :func:`basin_values_at` (lock-step NNLS).
+* ``value`` — one basin: :func:`basin_value`, :func:`basin_value_at` (the public entry; squared
+  loss: NNLS over rays by DAQP where the rays are affordable, else Clarabel).
+* ``batch`` — many basins: :func:`basin_values`, :func:`basin_values_at` (fallbacks counted).
 * ``exact_kkt`` — the exact rational KKT certificate of a squared-loss basin value.
 * ``arrangement`` — the hyperplane arrangement's regions and :func:`global_minimum`.
 * ``singleton`` — closed forms for singleton data.

@@ -52,7 +52,15 @@ from typing import Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from numerics.basins.certificate import Certificate, _accepted, _dual_scale, _lift_tolerances, _primal_residual, lift
+from numerics.basins.certificate import (
+    Certificate,
+    _accepted,
+    _dual_scale,
+    _lift_delta,
+    _lift_tolerances,
+    _primal_residual,
+    lift,
+)
 from numerics.basins.checks import _check_count, _check_signs, _check_Xy
 from numerics.basins.errors import EmptyBasinError
 from numerics.basins.losses import Loss, _check_loss, _loss_elementwise_np
@@ -223,7 +231,7 @@ def _solve_chunk(X: Array, y: Array, A: IntArray, b: IntArray, check_nonempty: b
         first = np.flatnonzero(np.r_[True, bi[1:] != bi[:-1]])
         worst[bi[first]] = np.maximum(0.0, np.maximum.reduceat(-slopes, first))
     dual = worst / _dual_scale(lam, float(np.max(xnorm)))
-    delta = np.sum(np.abs(GU) * (GU < 0), axis=1)
+    delta = _lift_delta(GU, d)
     good = np.array([not f for f in fallback]) & ~empty & _accepted(gap, value, primal, dual)
     # ---- lift (numerics.basins.certificate.lift, row-wise) and evaluate the network (numerics.network)
     W, v = lift(U.reshape(N * n, d), b.reshape(N * n))

@@ -60,12 +60,28 @@ def lift(U: ArrayLike, b: ArrayLike) -> tuple[Array, Array]:
     return W, v
 
 
+#: Neuron count assumed by the lift's rounding bound (the lifted network may repeat merged
+#: neurons; numerics.basins.value splits a merged row equally, which keeps Σ_j |⟨u_j, x_t⟩|).
+_ROUNDING_TERMS = 64
+
+
+def _lift_delta(GU: Array, d: int) -> Array:
+    """δ_t of _lift_tolerance from GU = b_j a_jt⟨u_j, x_t⟩ (… × n × m): the violated constraints'
+    Σ_j |⟨u_j, x_t⟩|, plus the rounding of evaluating the lifted network, bounded by the
+    dot-product error (d + n)·ε·Σ_j |v_j|·|⟨w_j, x_t⟩| = (d + n)·ε·Σ_j |⟨u_j, x_t⟩| (×4 for
+    the lift's own divisions and square roots; n ≤ _ROUNDING_TERMS)."""
+    absGU = np.abs(GU)
+    eps = np.finfo(float).eps
+    return np.sum(absGU * (GU < 0), axis=-2) + 4 * (d + _ROUNDING_TERMS) * eps * np.sum(absGU, axis=-2)
+
+
 def _lift_tolerance(loss: Loss, p: Array, y: Array, delta: Array, value: float) -> float:
     """Bound on |h(p + Δ) − h(p)| for |Δ_t| ≤ δ_t, valid for any convex ℓ, plus rounding.
 
     For convex ℓ and |Δ| ≤ δ: |ℓ(p+Δ) − ℓ(p)| ≤ max(|ℓ(p+δ) − ℓ(p)|, |ℓ(p−δ) − ℓ(p)|).
     δ_t = Σ_j |⟨u_j, x_t⟩|·[constraint (j, t) violated] is how far the lifted network's ReLUs
-    can differ from the basin's linear pieces; rounding adds 1e-12·(1 + |value| + mean p²).
+    can differ from the basin's linear pieces, plus the evaluation's rounding (_lift_delta);
+    rounding of the losses themselves adds 1e-12·(1 + |value| + mean p²).
     """
     base = _loss_elementwise_np(loss, p, y)
     up = np.abs(_loss_elementwise_np(loss, p + delta, y) - base)
@@ -131,7 +147,7 @@ def _certify(
         worst = max(0.0, float(-slopes.min(initial=0.0)))
         dual_res = worst / float(_dual_scale(lam, float(np.max(xnorm))))
     gap = value + hstar
-    delta = np.sum(np.abs(GU) * (GU < 0), axis=0)
+    delta = _lift_delta(GU, X.shape[1])
     tol = _lift_tolerance(loss, p, y, delta, value)
     cert = Certificate(
         gap=float(gap), primal_residual=primal_res, dual_residual=dual_res, solver=solver,
