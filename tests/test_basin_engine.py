@@ -188,14 +188,14 @@ def test_nnls_over_rays_agrees_with_clarabel_and_certifies_exactly(shape):
         c = basin_value_at(X, y, W, v, method="direct", cache=False)
         assert_close(a.value, c.value, atol=AGREE, name="nnls vs direct Clarabel")
         assert a.certificate.solver.startswith("NNLS")
-        # Lawson–Hanson ends on an exact active set: its gap is rounding, not 1e-8
+        # the polar projection is solved to DAQP's feasibility tolerance 1e-10 (numerics.basins.polar)
+        # and polished on its support: the gap is rounding, not 1e-8
         assert abs(a.certificate.gap) <= 1e-10 and a.certificate.dual_residual <= 1e-10
 
 
 def test_nnls_path_falls_back_to_clarabel_when_its_certificate_fails(monkeypatch):
-    """Lawson–Hanson occasionally ends on a numerically singular passive set (seen about once in
-    300 basins at n=10, m=20, d=5); its certificate then fails. Simulated here by an NNLS that
-    returns U = 0: the basin must be re-solved by Clarabel, never returned uncertified."""
+    """An NNLS candidate whose certificate fails (simulated by a solve that returns U = 0 with
+    the true generators) is re-solved by Clarabel, never returned uncertified."""
     import numerics.basins.rays as rays_mod
 
     X, y, W, v, A, b = _instance(15, n=3, m=7, d=3)
