@@ -132,7 +132,8 @@ def _rows_nonempty(X: Array, A: IntArray, xkey: bytes) -> NDArray[np.bool_]:
 
 
 def basin_is_nonempty(X: ArrayLike, A: ArrayLike, b: ArrayLike) -> bool:
-    """True iff B^{A,b} has an interior point: per neuron j an LP finds w with a_{j,t}⟨w,x_t⟩ > 0.
+    """True iff B^{A,b} has an interior point: for every neuron j a w with a_{j,t}⟨w,x_t⟩ > 0
+    (interior_margin; one joint LP for all uncached rows, row by row only if it fails).
 
     (b only constrains sign v_j, which is always realisable; it is validated, not used.)
     """
