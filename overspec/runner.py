@@ -201,8 +201,9 @@ def run_checks(
         os.environ[DASK_ENV] = dask_scheduler
     args = [str(root / d) for d in project.tests]
     # our own progress replaces the terminal reporter (whose -ra in addopts then goes too)
+    # `-p overspec.pytest_plugin` is a no-op when the entry point (or a conftest) loaded it already
     args += ["--rootdir", str(root), "-o", "addopts=", "--strict-markers", "-p", "no:terminal",
-             "-p", "no:cacheprovider", "--overspec-claims-only"]
+             "-p", "no:cacheprovider", "-p", "overspec.pytest_plugin", "--overspec-claims-only"]
     if jobs > 1:
         args += ["-p", "xdist", "-n", str(jobs)]
     for cid in claim_ids or []:
