@@ -55,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 DASK_ENV = "OVERSPEC_DASK_SCHEDULER"
+DASK_CONNECT_TIMEOUT = "10s"  # a reachable scheduler answers in milliseconds
 
 
 def _positive_int(text: str) -> int:
@@ -72,7 +73,7 @@ def _check_dask(address: str) -> dict:
     try:
         from distributed import Client
 
-        client = Client(address, timeout="10s", set_as_default=False)
+        client = Client(address, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
     except Exception as exc:  # noqa: BLE001 - any failure to connect is the same one-line error
         why = (str(exc).splitlines() or [""])[0] or type(exc).__name__
         raise UsageError(f"--dask-scheduler {address}: cannot connect ({why})") from None
