@@ -63,8 +63,11 @@ def _strings(value: object, key: str, where: Path) -> tuple[str, ...]:
 
 def load_project(pyproject: Path) -> Project | None:
     """The project declared in ``pyproject`` (None when it has no ``[tool.overspec]`` table)."""
-    with open(pyproject, "rb") as fh:
-        table = tomllib.load(fh).get("tool", {}).get("overspec")
+    try:
+        with open(pyproject, "rb") as fh:
+            table = tomllib.load(fh).get("tool", {}).get("overspec")
+    except tomllib.TOMLDecodeError as exc:
+        raise ProjectError(f"{pyproject}: not valid TOML ({exc})") from None
     if table is None:
         return None
     unknown = set(table) - _KEYS
