@@ -22,7 +22,7 @@ import pytest
 
 from overspec.evidence import FIGURE_DIR_ENV, USER_PROPERTY
 from overspec.ledger import CheckResult
-from overspec.profiles import ENV_VAR, Profile
+from overspec.profiles import ENV_VAR, Profile, register_hypothesis_profiles
 from overspec.project import Project, find_project
 from overspec.pytest_plugin import CLAIM_PROPERTY
 
@@ -76,6 +76,7 @@ def environment(
     of this run, and the Dask cluster (``dask``: scheduler address and workers) when one is used."""
     from hypothesis import settings
 
+    register_hypothesis_profiles()  # (Hypothesis has a built-in "ci" profile: ours must win)
     versions = {}
     for name in PACKAGES:
         try:

@@ -244,7 +244,9 @@ def test_a_broken_thm2_bound_is_refuted_with_its_counterexample(tmp_path):
         capture_output=True, text=True, timeout=600,
     )
     assert run.returncode == 1, run.stderr[-2000:]
-    (entry,) = _ledger(tmp_path / "l")["claims"]
+    ledger = _ledger(tmp_path / "l")
+    assert ledger["environment"]["hypothesis"]["max_examples"] == 25  # ours, not Hypothesis' own "ci"
+    (entry,) = ledger["claims"]
     assert entry["verdict"] == "refuted"
     witnesses = [c["counterexample"] for c in entry["checks"] if c.get("counterexample")]
     assert witnesses, entry["checks"]
