@@ -252,3 +252,10 @@ def test_a_broken_thm2_bound_is_refuted_with_its_counterexample(tmp_path):
     assert witnesses, entry["checks"]
     w = witnesses[0]
     assert w["upper"] < w["bound"] and w["successes"] <= w["trials"] and w["alpha"] == 1e-6
+
+
+def test_a_reachable_dask_scheduler_is_recorded_with_its_workers():
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        assert cli._check_dask(cluster.scheduler_address) == {
+            "scheduler": cluster.scheduler_address, "workers": 1, "threads": 1,
+        }
