@@ -24,6 +24,7 @@ from pathlib import Path
 from overspec.profiles import PROFILES, UnknownProfileError, get_profile
 from overspec.project import ProjectError, find_project
 from overspec.registry import RegistryError, registry
+from overspec.runner import DASK_ENV
 
 
 class UsageError(Exception):
@@ -41,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser("verify", help="run every claim check and write the ledger")
     v.add_argument("--profile", default=None, help=f"one of {', '.join(PROFILES)} (default: $OVERSPEC_PROFILE or ci)")
     v.add_argument("--claim", action="append", default=[], metavar="ID", help="run only this claim (repeatable)")
-    v.add_argument("--out", type=Path, default=None, help="ledger directory (default: <checkout>/ledger)")
+    v.add_argument("--out", type=Path, default=None, help="ledger directory (default: the project's ledger/)")
     v.add_argument("--dask-scheduler", default=None, metavar="ADDR",
                    help=f"run Monte Carlo trials on this Dask cluster (default: ${DASK_ENV})")
     v.add_argument("--jobs", type=_positive_int, default=1, metavar="N", help="run the checks in N pytest-xdist workers")
@@ -54,7 +55,6 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-DASK_ENV = "OVERSPEC_DASK_SCHEDULER"
 DASK_CONNECT_TIMEOUT = "10s"  # a reachable scheduler answers in milliseconds
 
 

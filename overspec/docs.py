@@ -12,7 +12,6 @@ Verdicts come from the committed ledger (``ledger/ledger.json``) when there is o
 from __future__ import annotations
 
 import ast
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
