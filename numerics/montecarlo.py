@@ -29,6 +29,7 @@ address, or the environment variable ``OVERSPEC_DASK_SCHEDULER`` that
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import sys
 from dataclasses import asdict, dataclass
@@ -70,15 +71,23 @@ def _check_counts(k: Any, n: Any) -> tuple[int, int]:
     return k, n
 
 
+def _real(value: Any, name: str, what: str) -> float:
+    """A real number (int, float, Fraction, NumPy or SymPy real; not a bool, a string or a
+    complex number) as a float."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name}: {what} must be a real number, got {value!r}")
+    return float(value)
+
+
 def _check_alpha(alpha: Any, name: str = "alpha") -> float:
-    a = float(alpha)
+    a = _real(alpha, name, "a false-alarm level")
     if not (math.isfinite(a) and 0.0 < a < 0.5):
         raise ValueError(f"{name}: must lie in (0, 0.5), got {alpha!r}")
     return a
 
 
 def _check_bound(bound: Any) -> float:
-    b = float(bound)
+    b = _real(bound, "bound", "a probability bound")
     if not (math.isfinite(b) and 0.0 <= b <= 1.0):
         raise ValueError(f"bound: a probability bound must lie in [0, 1], got {bound!r}")
     return b
@@ -213,7 +222,8 @@ def check_probability_at_least(k: int, n: int, bound: float, alpha: float = 1e-6
         raise ClaimRejected(
             f"claimed P ≥ {ev.bound:.6g}, but {ev.successes}/{ev.trials} successes (estimate "
             f"{ev.estimate:.6g}) give the one-sided Clopper–Pearson upper bound {ev.upper:.6g} < "
-            f"{ev.bound:.6g} at false-alarm probability {ev.alpha:g}"
+            f"{ev.bound:.6g} at false-alarm probability {ev.alpha:g}",
+            witness=ev.as_dict(),
         )
     return ev
 
@@ -225,7 +235,8 @@ def check_probability_at_most(k: int, n: int, bound: float, alpha: float = 1e-6)
         raise ClaimRejected(
             f"claimed P ≤ {ev.bound:.6g}, but {ev.successes}/{ev.trials} successes (estimate "
             f"{ev.estimate:.6g}) give the one-sided Clopper–Pearson lower bound {ev.lower:.6g} > "
-            f"{ev.bound:.6g} at false-alarm probability {ev.alpha:g}"
+            f"{ev.bound:.6g} at false-alarm probability {ev.alpha:g}",
+            witness=ev.as_dict(),
         )
     return ev
 

@@ -6,14 +6,19 @@ Verdict rules (one place, used by the JSON, the Markdown and the exit status):
 * ``error``    — a check broke (an exception other than a failed assertion), or a negative
   control did *not* reject its mutated claim (the check cannot fail, so it proves nothing);
 * ``refuted``  — a positive check's assertion failed: the data contradict the claim (the
-  failure message is the counterexample);
+  check's entry keeps what it recorded before failing, its message, and the counterexample
+  that a :class:`overspec.testing.ClaimRejected` carried, as ``counterexample``);
 * ``partial``  — every check passed but no negative control ran, or the registry marks the
   claim as only partly checkable (its ``scope`` says which part);
 * ``verified`` / ``erratum`` — every check passed, including ≥ 1 negative control; ``erratum``
   when the registry records that the statement as printed is wrong and the corrected one holds.
 
 Two runs of the same commit and profile give identical ledgers apart from the fields listed in
-:data:`VOLATILE_KEYS` (timestamps and durations).
+:data:`VOLATILE_KEYS` (timestamps, durations, the number of parallel jobs).
+
+A run of some claims only (``overspec verify --claim ID``) is merged into the existing ledger
+(:func:`merge_ledger`): the other entries and the environment of the run that made them stay,
+and ``reruns`` lists each partial run with its own environment.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from overspec.registry import Claim
 
 VERDICTS = ("verified", "erratum", "partial", "refuted", "error", "not-run")
 FAILING_VERDICTS = ("refuted", "error")
-VOLATILE_KEYS = ("generated_at", "duration_s", "total_duration_s")
+VOLATILE_KEYS = ("generated_at", "duration_s", "total_duration_s", "jobs")
 
 
 @dataclass
@@ -43,6 +48,7 @@ class CheckResult:
     message: str | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
     duration_s: float = 0.0
+    counterexample: dict[str, Any] | None = None  # the witness of a ClaimRejected
 
     def as_dict(self) -> dict[str, Any]:
         d = {
@@ -55,6 +61,8 @@ class CheckResult:
         }
         if self.message:
             d["message"] = self.message
+        if self.counterexample:
+            d["counterexample"] = self.counterexample
         return d
 
 
@@ -127,6 +135,52 @@ def build_ledger(
     }
 
 
+def merge_ledger(
+    base: dict[str, Any] | None, rerun: dict[str, Any], claims: dict[str, Claim]
+) -> dict[str, Any]:
+    """``base`` with the entries of the claims ``rerun`` ran replaced (registry order kept).
+
+    ``rerun`` is a ledger of a selection (``build_ledger(..., selection=ids)``). The base's
+    environment stays (it made the other entries); ``reruns`` gains the selection and the
+    rerun's environment. Entries of claims no longer in the registry are dropped. Without a
+    base the rerun ledger is returned as it is (it lists only its selection).
+    """
+    if base is None:
+        return rerun
+    ids = list(rerun["selection"]) if isinstance(rerun["selection"], list) else list(claims)
+    new = {e["id"]: e for e in rerun["claims"]}
+    old = {e["id"]: e for e in base.get("claims", [])}
+    entries = [new[cid] if cid in new else old[cid] for cid in claims if cid in new or cid in old]
+    merged = dict(base)
+    merged["claims"] = entries
+    merged["summary"] = {v: sum(e["verdict"] == v for e in entries) for v in VERDICTS}
+    merged["reruns"] = list(base.get("reruns", [])) + [{"claims": ids, "environment": rerun["environment"]}]
+    return merged
+
+
+def same_results(a: dict[str, Any] | None, b: dict[str, Any]) -> bool:
+    """True when two ledgers hold the same claims, verdicts and evidence (timestamps, durations
+    and the run's environment aside): a rerun that reproduced ``a`` leaves it as it is."""
+    return a is not None and strip_volatile(a.get("claims")) == strip_volatile(b["claims"])
+
+
+def verdict_differences(expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
+    """Per claim ID, how the verdicts of ``actual`` differ from ``expected`` (missing and extra
+    claims included); empty when they agree."""
+    want = {e["id"]: e["verdict"] for e in expected["claims"]}
+    got = {e["id"]: e["verdict"] for e in actual["claims"]}
+    out = [f"{cid}: missing (expected {v})" for cid, v in want.items() if cid not in got]
+    out += [f"{cid}: extra claim ({v})" for cid, v in got.items() if cid not in want]
+    out += [f"{cid}: {want[cid]} -> {got[cid]}" for cid in want if cid in got and want[cid] != got[cid]]
+    return out
+
+
+def load_ledger(path: Path) -> dict[str, Any] | None:
+    """The ledger in ``path`` (a ledger.json or its folder); None when there is none."""
+    path = path / "ledger.json" if path.is_dir() or path.suffix != ".json" else path
+    return json.loads(path.read_text()) if path.exists() else None
+
+
 def exit_status(ledger: dict[str, Any]) -> int:
     """0 unless a claim is refuted or a check errored (what CI gates on)."""
     return int(any(e["verdict"] in FAILING_VERDICTS for e in ledger["claims"]))
@@ -169,10 +223,17 @@ def render_markdown(ledger: dict[str, Any]) -> str:
             f" | {ok}/{len(ran)} | {e['title']} |"
         )
     lines += ["", "## Environment", ""]
-    for key in ("python", "platform", "solver", "git_commit", "git_dirty", "profile"):
-        lines.append(f"- **{key}**: `{env.get(key)}`")
+    for key in ("python", "platform", "cpu", "blas", "dask", "solver", "git_commit", "git_dirty", "profile"):
+        if key in env:
+            lines.append(f"- **{key}**: `{_fmt(env[key])}`" if isinstance(env[key], (dict, list)) else f"- **{key}**: `{env[key]}`")
     lines.append("- **packages**: " + ", ".join(f"{k} {v}" for k, v in env["packages"].items()))
     lines.append(f"- **hypothesis**: `{_fmt(env['hypothesis'])}`")
+    for run in ledger.get("reruns", []):
+        renv = run["environment"]
+        lines.append(
+            f"- **re-run** {', '.join(run['claims'])}: {renv.get('generated_at', '?')}, profile "
+            f"`{renv['profile']}`, commit `{renv['git_commit']}`{' (dirty)' if renv.get('git_dirty') else ''}"
+        )
     for e in ledger["claims"]:
         lines += ["", f"## {e['id']}", "", f"**{e['title']}** — {e['source']} {e['where']}", ""]
         lines.append(f"- Statement (as printed): {e['statement']}")
@@ -189,7 +250,8 @@ def render_markdown(ledger: dict[str, Any]) -> str:
             )
         for c in e["checks"]:
             ev = c["evidence"]
-            if not (ev.get("data") or ev.get("tolerances") or ev.get("figures") or c.get("message")):
+            if not (ev.get("data") or ev.get("tolerances") or ev.get("figures") or c.get("message")
+                    or c.get("counterexample")):
                 continue
             lines += ["", f"`{c['nodeid']}`"]
             for k, v in sorted(ev.get("data", {}).items()):
@@ -198,6 +260,8 @@ def render_markdown(ledger: dict[str, Any]) -> str:
                 lines.append(f"- tolerance {k} = `{t['value']}` — {t['reason']}")
             for fig in ev.get("figures", []):
                 lines.append(f"- figure: ![{fig}](figures/{fig})")
+            if c.get("counterexample"):
+                lines.append(f"- **counterexample**: `{_fmt(c['counterexample'])}`")
             if c.get("message"):
                 lines.append(f"- message: `{c['message'][:500]}`")
     return "\n".join(lines) + "\n"

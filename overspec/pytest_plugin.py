@@ -11,6 +11,13 @@ Link a check to a claim of the registry::
 A negative control (``control=True``) passes exactly when the check machinery *rejects* the
 mutated claim (typically ``with pytest.raises(ClaimRejected): check(mutated)``).
 An unknown claim ID or evidence kind stops the run at collection with a one-line error.
+
+Installed, the plugin loads in every pytest run through the ``pytest11`` entry point (a
+conftest's ``pytest_plugins = ["overspec.pytest_plugin"]`` is then a no-op). The claim IDs come
+from the registry of the project at pytest's rootdir (``[tool.overspec]`` in its
+``pyproject.toml``, see :mod:`overspec.project`); only such a project gets overspec's
+Hypothesis profile, so the plugin leaves other projects' settings alone. A bad
+``OVERSPEC_PROFILE`` is a one-line usage error.
 """
 
 from __future__ import annotations
@@ -19,11 +26,17 @@ from dataclasses import dataclass
 
 import pytest
 
-from overspec.evidence import USER_PROPERTY, Evidence
-from overspec.profiles import Profile, get_profile, register_hypothesis_profiles
-from overspec.registry import EVIDENCE_KINDS, registry
+from overspec.evidence import USER_PROPERTY, Evidence, to_jsonable
+from overspec.profiles import Profile, UnknownProfileError, get_profile, register_hypothesis_profiles
+from overspec.project import Project, ProjectError, find_project
+from overspec.registry import EVIDENCE_KINDS, Claim, RegistryError, registry
 
 CLAIM_PROPERTY = "overspec_claim"
+MARKERS = (
+    "claim(claim_id, kind, control=False): links a check to a claim of the project's registry "
+    "(overspec: overspec/claims.toml; elsewhere: [tool.overspec] claims in pyproject.toml)",
+    "thorough: heavy sweep, runs only under the `thorough` profile (OVERSPEC_PROFILE=thorough)",
+)
 
 
 @dataclass(frozen=True)
@@ -37,7 +50,7 @@ _mark_key = pytest.StashKey[ClaimMark]()
 _evidence_key = pytest.StashKey[Evidence]()
 
 
-def claim_mark(item: pytest.Item) -> ClaimMark | None:
+def claim_mark(item: pytest.Item, claims: dict[str, Claim] | None = None) -> ClaimMark | None:
     """The parsed ``claim`` marker of an item (None when it has none)."""
     marker = item.get_closest_marker("claim")
     if marker is None:
@@ -49,8 +62,9 @@ def claim_mark(item: pytest.Item) -> ClaimMark | None:
         raise pytest.UsageError(f"{item.nodeid}: unknown claim marker arguments {sorted(unknown)}")
     cid = marker.args[0]
     kind = marker.kwargs.get("kind")
-    if cid not in registry():
-        raise pytest.UsageError(f"{item.nodeid}: unknown claim ID {cid!r} (not in overspec/claims.toml)")
+    claims = claims if claims is not None else item.config.stash[_claims_key]
+    if cid not in claims:
+        raise pytest.UsageError(f"{item.nodeid}: unknown claim ID {cid!r} (not in {_registry_name(item.config)})")
     if kind not in EVIDENCE_KINDS:
         raise pytest.UsageError(
             f"{item.nodeid}: claim {cid}: kind={kind!r} must be one of {', '.join(EVIDENCE_KINDS)}"
@@ -77,17 +91,33 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     import os
 
-    from hypothesis import settings
-
-    os.environ.setdefault("MPLBACKEND", "Agg")  # figures are files, never windows
-
-    profile = get_profile()
-    register_hypothesis_profiles()
-    settings.load_profile(profile.name)
+    for line in MARKERS:
+        config.addinivalue_line("markers", line)
+    try:
+        profile = get_profile()
+        project = find_project(config.rootpath)
+        claims = registry(project)
+    except (UnknownProfileError, ProjectError, RegistryError) as exc:
+        raise pytest.UsageError(f"overspec: {exc}") from None
     config.stash[_profile_key] = profile
+    config.stash[_project_key] = project
+    config.stash[_claims_key] = claims
+    if project.root is not None:  # an overspec project: its profile drives Hypothesis
+        from hypothesis import settings
+
+        os.environ.setdefault("MPLBACKEND", "Agg")  # figures are files, never windows
+        register_hypothesis_profiles()
+        settings.load_profile(profile.name)
 
 
 _profile_key = pytest.StashKey[Profile]()
+_project_key = pytest.StashKey[Project]()
+_claims_key = pytest.StashKey[dict]()
+
+
+def _registry_name(config: pytest.Config) -> str:
+    project = config.stash[_project_key]
+    return str(project.claims.relative_to(project.root)) if project.root else "overspec/claims.toml"
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -99,12 +129,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     skip_heavy = pytest.mark.skip(reason="heavy sweep: runs under the thorough profile")
     only_claims = config.getoption("--overspec-claims-only")
     wanted = set(config.getoption("--overspec-claim"))
-    unknown = wanted - set(registry())
+    claims = config.stash[_claims_key]
+    unknown = wanted - set(claims)
     if unknown:
-        raise pytest.UsageError(f"unknown claim ID {sorted(unknown)[0]!r} (not in overspec/claims.toml)")
+        raise pytest.UsageError(f"unknown claim ID {sorted(unknown)[0]!r} (not in {_registry_name(config)})")
     keep, drop = [], []
     for item in items:
-        mark = claim_mark(item)
+        mark = claim_mark(item, claims)
         if mark is not None:
             item.stash[_mark_key] = mark
         if item.get_closest_marker("thorough") and not profile.run_thorough:
@@ -142,6 +173,15 @@ def _is_assertion(exc: BaseException) -> bool:
     return isinstance(exc, AssertionError)
 
 
+def _witness(exc: BaseException) -> dict | None:
+    """The counterexample a ClaimRejected carries (the first one in an exception group)."""
+    if isinstance(exc, BaseExceptionGroup):
+        found = [w for e in exc.exceptions if (w := _witness(e))]
+        return found[0] if found else None
+    witness = getattr(exc, "witness", None)
+    return to_jsonable(witness) if isinstance(witness, dict) and witness else None
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
@@ -155,6 +195,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         # broken check (an error in the machinery), which never counts as evidence.
         info["failure"] = "assertion" if _is_assertion(call.excinfo.value) else "error"
         info["message"] = call.excinfo.exconly()[:2000]
+        witness = _witness(call.excinfo.value)
+        if witness:
+            info["counterexample"] = witness
     report.user_properties.append((CLAIM_PROPERTY, info))
     ev = item.stash.get(_evidence_key, None)
     if ev is not None:

@@ -1,8 +1,12 @@
-"""The claims registry: one source of truth for every claim of ../shared/CLAIMS.md.
+"""The claims registry: one source of truth for the claims a project checks.
 
-The data live in ``claims.toml`` beside this module, one ``[[claim]]`` table per claim. This
-module loads and validates them; the pytest plugin, the ledger and the docs all read them here.
-To add a claim: append a ``[[claim]]`` table (see README, "Adding a claim") and write its checks.
+A registry is a TOML file: ``[[source]]`` tables (``key``, ``title``, optionally ``file``, the
+document's text) and one ``[[claim]]`` table per claim, whose ``source`` is one of the keys and
+whose ID starts with it (``KEY.name``). overspec's own registry (``claims.toml`` beside this
+module) declares SS16, REV, QA and ZBZ24 that way; another project names its registry in its
+``pyproject.toml`` (see :mod:`overspec.project`). This module loads and validates a registry;
+the pytest plugin, the ledger and the docs all read it here. To add a claim: append a
+``[[claim]]`` table (see README, "Adding a claim") and write its checks.
 """
 
 from __future__ import annotations
@@ -12,24 +16,23 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from overspec.project import Project, find_project
+
 EVIDENCE_KINDS = ("symbolic", "exact", "statistical", "numerical")
 # What a claim's verdict is when all its checks (and its negative control) pass:
 #   verified — the statement as printed holds;
 #   erratum  — the statement as printed is wrong; the corrected statement holds;
 #   partial  — only the part named in ``scope`` is checkable / checked.
 OUTCOMES = ("verified", "erratum", "partial")
-SOURCES = {
-    "SS16": "Safran & Shamir, On the Quality of the Initial Basin in Overspecified Neural Networks (ICML 2016)",
-    "REV": "A review of gradient descent on one-hidden-layer ReLU networks (OCR'd transcription)",
-    "QA": "A Q&A answer on symmetry breaking by random initialization",
-    "ZBZ24": "Zhao, Bai & Zhang, Disentangle Sample Size and Initialization Effect on Perfect Generalization for Single-Neuron Target (arXiv 2405.13787)",
-}
-SEED_FILES = {
-    "SS16": "000_2bff6eac88490779.txt",
-    "REV": "001_f3a8f3668e711d70.txt",
-    "QA": "002_adbdc996c59e8459.txt",
-    "ZBZ24": "003_626ac362a314c94f.txt",
-}
+
+
+@dataclass(frozen=True)
+class Source:
+    """A document claims come from (a ``[[source]]`` table of the registry)."""
+
+    key: str
+    title: str
+    file: str = ""  # the document's text (overspec: the seed file), if there is one
 
 
 class RegistryError(ValueError):
@@ -39,7 +42,7 @@ class RegistryError(ValueError):
 @dataclass(frozen=True)
 class Claim:
     id: str
-    source: str  # seed key: SS16, REV, QA, ZBZ24
+    source: str  # key of a [[source]] table of the registry (SS16, REV, QA, ZBZ24 for overspec)
     where: str  # section / theorem number in the source
     title: str
     statement: str  # as printed (reconstructed where the seed lost it; then says so)
@@ -53,21 +56,35 @@ class Claim:
     weaker_kind_reason: str = ""  # why a weaker kind than symbolic/exact is used
     notes: str = ""
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+    source_info: Source | None = field(default=None, compare=False, hash=False)
 
     @property
     def seed_file(self) -> str:
-        return SEED_FILES[self.source]
+        return self.source_info.file if self.source_info else ""
 
     @property
     def source_title(self) -> str:
-        return SOURCES[self.source]
+        return self.source_info.title if self.source_info else self.source
 
 
-_FIELDS = {f for f in Claim.__dataclass_fields__ if f != "extra"}
+_FIELDS = {f for f in Claim.__dataclass_fields__ if f not in ("extra", "source_info")}
+_SOURCE_FIELDS = {"key", "title", "file"}
 _REQUIRED = {"id", "source", "where", "title", "statement", "kind", "outcome", "negative_control"}
 
 
-def _validate(raw: dict) -> Claim:
+def _source(raw: dict) -> Source:
+    key = raw.get("key")
+    if not (isinstance(key, str) and key and "." not in key):
+        raise RegistryError(f"[[source]] {raw!r}: needs a `key` without dots")
+    unknown = raw.keys() - _SOURCE_FIELDS
+    if unknown:
+        raise RegistryError(f"source {key}: unknown fields {sorted(unknown)}")
+    if not raw.get("title"):
+        raise RegistryError(f"source {key}: missing field 'title'")
+    return Source(key, str(raw["title"]), str(raw.get("file", "")))
+
+
+def _validate(raw: dict, sources: dict[str, Source]) -> Claim:
     cid = raw.get("id", "<missing id>")
     missing = _REQUIRED - raw.keys()
     if missing:
@@ -75,7 +92,12 @@ def _validate(raw: dict) -> Claim:
     unknown = raw.keys() - _FIELDS
     if unknown:
         raise RegistryError(f"claim {cid}: unknown fields {sorted(unknown)}")
-    if raw["source"] not in SOURCES or not cid.startswith(raw["source"] + "."):
+    if raw["source"] not in sources:
+        raise RegistryError(
+            f"claim {cid}: source {raw['source']!r} is not a [[source]] key of the registry "
+            f"(declared: {', '.join(sources) or 'none'})"
+        )
+    if not cid.startswith(raw["source"] + "."):
         raise RegistryError(f"claim {cid}: source {raw['source']!r} does not match its ID")
     if raw["kind"] not in EVIDENCE_KINDS:
         raise RegistryError(f"claim {cid}: kind {raw['kind']!r} not in {EVIDENCE_KINDS}")
@@ -87,31 +109,47 @@ def _validate(raw: dict) -> Claim:
         raise RegistryError(f"claim {cid}: a partial claim needs its scope")
     raw = dict(raw)
     raw["hypotheses"] = tuple(raw.get("hypotheses", ()))
-    return Claim(**raw)
+    return Claim(**raw, source_info=sources[raw["source"]])
 
 
 def load_claims(path: Path | None = None) -> dict[str, Claim]:
-    """All claims, by ID, in registry order."""
+    """All claims of the registry at ``path`` (default: overspec's own), by ID, in registry order."""
     path = path or Path(__file__).with_name("claims.toml")
     with open(path, "rb") as fh:
         data = tomllib.load(fh)
+    unknown = data.keys() - {"source", "claim"}
+    if unknown:
+        raise RegistryError(f"{path}: unknown tables {sorted(unknown)} (a registry has [[source]] and [[claim]])")
+    sources: dict[str, Source] = {}
+    for raw in data.get("source", []):
+        src = _source(raw)
+        if src.key in sources:
+            raise RegistryError(f"source {src.key}: duplicate key")
+        sources[src.key] = src
     claims: dict[str, Claim] = {}
     for raw in data.get("claim", []):
-        c = _validate(raw)
+        c = _validate(raw, sources)
         if c.id in claims:
             raise RegistryError(f"claim {c.id}: duplicate ID")
         claims[c.id] = c
     return claims
 
 
-@lru_cache(maxsize=1)
-def registry() -> dict[str, Claim]:
-    """The packaged registry (cached)."""
-    return load_claims()
+@lru_cache(maxsize=8)
+def _cached(path: Path, mtime_ns: int) -> dict[str, Claim]:
+    return load_claims(path)
 
 
-def get_claim(claim_id: str) -> Claim:
+def registry(project: Project | None = None) -> dict[str, Claim]:
+    """The registry of ``project`` (default: the project of the current folder, see
+    :func:`overspec.project.find_project`; overspec's own registry when there is none). Cached
+    per file and modification time; callers must not mutate the dict."""
+    path = (project or find_project()).claims
+    return _cached(path, path.stat().st_mtime_ns)
+
+
+def get_claim(claim_id: str, project: Project | None = None) -> Claim:
     try:
-        return registry()[claim_id]
+        return registry(project)[claim_id]
     except KeyError:
         raise RegistryError(f"unknown claim ID {claim_id!r}") from None

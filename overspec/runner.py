@@ -1,4 +1,10 @@
-"""Run the claim checks with pytest (in-process) and collect their results for the ledger."""
+"""Run a project's claim checks with pytest (in-process) and collect their results for the ledger.
+
+``jobs > 1`` spreads the checks over pytest-xdist workers; each check's evidence travels back on
+its report, so the ledger is the same as a serial run's (apart from durations). The run's
+environment records what determines its numbers: packages, the solver, the CPU model, the BLAS
+library and its threads (threadpoolctl), and the Dask cluster when one ran the Monte Carlo trials.
+"""
 
 from __future__ import annotations
 
@@ -16,28 +22,42 @@ import pytest
 
 from overspec.evidence import FIGURE_DIR_ENV, USER_PROPERTY
 from overspec.ledger import CheckResult
-from overspec.profiles import ENV_VAR, Profile
+from overspec.profiles import ENV_VAR, Profile, register_hypothesis_profiles
+from overspec.project import Project, find_project
 from overspec.pytest_plugin import CLAIM_PROPERTY
 
 PACKAGES = (
-    "numpy", "scipy", "sympy", "mpmath", "cvxpy", "clarabel", "hypothesis", "pytest",
-    "matplotlib", "joblib", "dask",
+    "overspec", "numpy", "scipy", "sympy", "mpmath", "cvxpy", "clarabel", "hypothesis", "pytest",
+    "matplotlib", "joblib", "dask", "threadpoolctl",
 )
-TEST_DIRS = ("tests", "property_tests")
 DASK_ENV = "OVERSPEC_DASK_SCHEDULER"
 
 
-class CheckoutNotFound(RuntimeError):
-    pass
-
-
 def repo_root() -> Path:
-    """The checkout holding tests/ and property_tests/ (the package's parent, else the cwd)."""
-    for candidate in (Path(__file__).resolve().parent.parent, Path.cwd()):
-        if all((candidate / d).is_dir() for d in TEST_DIRS):
-            return candidate
-    raise CheckoutNotFound(
-        "no tests/ and property_tests/ found: run `overspec verify` from an overspec checkout"
+    """The root of the project of the current folder (its ``[tool.overspec]`` pyproject.toml)."""
+    return find_project().require_root()
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def blas_info() -> list[dict[str, Any]]:
+    """The BLAS/OpenMP libraries NumPy and SciPy loaded, with their threads (threadpoolctl)."""
+    import numpy  # noqa: F401  (load the libraries before asking)
+    import scipy.linalg  # noqa: F401
+    from threadpoolctl import threadpool_info
+
+    keys = ("user_api", "internal_api", "version", "num_threads", "architecture")
+    return sorted(
+        ({k: lib.get(k) for k in keys if lib.get(k) is not None} for lib in threadpool_info()),
+        key=lambda d: (d.get("user_api", ""), d.get("internal_api", ""), str(d.get("version"))),
     )
 
 
@@ -49,10 +69,14 @@ def _git(root: Path, *args: str) -> str:
     return out.stdout.strip() if out.returncode == 0 else ""
 
 
-def environment(root: Path, profile: Profile) -> dict[str, Any]:
-    """Python, packages, solver, git commit, profile and Hypothesis settings of this run."""
+def environment(
+    root: Path, profile: Profile, dask: dict[str, Any] | None = None, jobs: int = 1
+) -> dict[str, Any]:
+    """Python, packages, solver, machine (CPU, BLAS), git commit, profile and Hypothesis settings
+    of this run, and the Dask cluster (``dask``: scheduler address and workers) when one is used."""
     from hypothesis import settings
 
+    register_hypothesis_profiles()  # (Hypothesis has a built-in "ci" profile: ours must win)
     versions = {}
     for name in PACKAGES:
         try:
@@ -64,6 +88,10 @@ def environment(root: Path, profile: Profile) -> dict[str, Any]:
         "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "python": platform.python_version(),
         "platform": f"{platform.system()} {platform.machine()}",
+        "cpu": {"model": _cpu_model(), "logical_cores": os.cpu_count()},
+        "blas": blas_info(),
+        "dask": dask,
+        "jobs": jobs,
         "packages": versions,
         "solver": f"CLARABEL {versions['clarabel']} (via cvxpy {versions['cvxpy']})",
         "git_commit": _git(root, "rev-parse", "HEAD") or "unknown",
@@ -93,7 +121,16 @@ class Collector:
         self.collection_errors: list[str] = []
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        self.total = len(session.items)
+        if session.items or not session.config.pluginmanager.has_plugin("dsession"):
+            self._collected(len(session.items))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        if not self.total:  # every xdist worker collects the same items
+            self._collected(len(ids))
+
+    def _collected(self, total: int) -> None:
+        self.total = total
         if not self.quiet:
             print(f"overspec: {self.total} claim checks collected", file=self.stream, flush=True)
 
@@ -122,6 +159,7 @@ class Collector:
             r.outcome = "failed" if report.when == "call" else "error"
             r.failure = info.get("failure", "error") if report.when == "call" else "error"
             r.message = info.get("message") or report.longreprtext.strip().splitlines()[-1][:2000]
+            r.counterexample = info.get("counterexample")
         if report.when == "teardown":
             self.done += 1
             if not self.quiet:
@@ -136,15 +174,18 @@ class Collector:
 
 
 def run_checks(
-    root: Path,
+    project: Project,
     profile: Profile,
     claim_ids: list[str] | None,
     figure_dir: Path | None,
     dask_scheduler: str | None = None,
     stream: TextIO = sys.stderr,
     quiet: bool = False,
+    jobs: int = 1,
 ) -> tuple[list[CheckResult], int, list[str], float]:
-    """Run the claim checks; return (results, pytest exit code, collection errors, seconds)."""
+    """Run the project's claim checks (``jobs`` xdist workers when > 1); return (results, pytest
+    exit code, collection errors, seconds)."""
+    root = project.require_root()
     os.environ[ENV_VAR] = profile.name
     os.environ.setdefault("MPLBACKEND", "Agg")
     if figure_dir is not None:
@@ -159,10 +200,13 @@ def run_checks(
         os.environ.pop(FIGURE_DIR_ENV, None)
     if dask_scheduler:
         os.environ[DASK_ENV] = dask_scheduler
-    args = [str(root / d) for d in TEST_DIRS]
+    args = [str(root / d) for d in project.tests]
     # our own progress replaces the terminal reporter (whose -ra in addopts then goes too)
+    # `-p overspec.pytest_plugin` is a no-op when the entry point (or a conftest) loaded it already
     args += ["--rootdir", str(root), "-o", "addopts=", "--strict-markers", "-p", "no:terminal",
-             "-p", "no:cacheprovider", "--overspec-claims-only"]
+             "-p", "no:cacheprovider", "-p", "overspec.pytest_plugin", "--overspec-claims-only"]
+    if jobs > 1:
+        args += ["-p", "xdist", "-n", str(jobs)]
     for cid in claim_ids or []:
         args += ["--overspec-claim", cid]
     collector = Collector(stream, quiet)

@@ -2,7 +2,8 @@
 
 * :func:`assert_close` — first asserts finiteness, then closeness, and reports the error it saw.
 * :class:`ClaimRejected` — what a claim check raises when the data contradict the claim it
-  checks; a negative control asserts that the check raises it on the mutated claim.
+  checks, carrying the counterexample (``witness``); a negative control asserts that the check
+  raises it on the mutated claim.
 * :func:`reference` — a reference value computed with mpmath, carrying its recipe.
 """
 
@@ -15,7 +16,20 @@ import numpy as np
 
 
 class ClaimRejected(AssertionError):
-    """The evidence contradicts the claim being checked (the message says how)."""
+    """The evidence contradicts the claim being checked: the message says how, ``witness`` holds
+    the counterexample's numbers (JSON-able after :func:`overspec.evidence.to_jsonable`).
+
+    The ledger keeps the witness in the refuted check's entry (``counterexample``), beside the
+    evidence the check recorded before it failed::
+
+        raise ClaimRejected("upper bound 0.41 < claimed 0.5", witness={"successes": 3, "trials": 40})
+    """
+
+    def __init__(self, message: str = "", witness: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        if witness is not None and not isinstance(witness, dict):
+            raise TypeError(f"witness: a dict of named values, got {type(witness).__name__}")
+        self.witness: dict[str, Any] = dict(witness or {})
 
 
 def assert_finite(x: Any, name: str = "value") -> np.ndarray:

@@ -10,9 +10,12 @@ from overspec.ledger import (
     CheckResult,
     build_ledger,
     exit_status,
+    merge_ledger,
     render_markdown,
+    same_results,
     strip_volatile,
     verdict,
+    verdict_differences,
     write_ledger,
 )
 from overspec.registry import get_claim, registry
@@ -79,3 +82,26 @@ def test_every_claim_of_claims_md_is_in_the_registry():
         pytest.skip("../shared/CLAIMS.md is not beside this checkout")
     ids = set(re.findall(r"^\| ((?:SS16|REV|QA|ZBZ24)\.[\w.-]+) \|", claims_md.read_text(), re.M))
     assert ids and ids == set(registry())
+
+
+def test_merge_replaces_the_rerun_entries_keeps_the_others_in_registry_order():
+    claims = {c: registry()[c] for c in ("SS16.Lemma2", "SS16.Thm2", "SS16.Thm4")}
+    base = build_ledger(claims, [check(), check(control=True)], ENV)
+    base["claims"].append(dict(base["claims"][0], id="SS16.Gone"))  # no longer in the registry
+    rerun = build_ledger(claims, [check("failed", failure="assertion", claim="SS16.Thm2")],
+                         dict(ENV, git_commit="def"), selection=["SS16.Thm2"])
+    merged = merge_ledger(base, rerun, claims)
+    assert [e["id"] for e in merged["claims"]] == ["SS16.Lemma2", "SS16.Thm2", "SS16.Thm4"]
+    assert merged["claims"][0] == base["claims"][0] and merged["claims"][1]["verdict"] == "refuted"
+    assert merged["environment"] == ENV and merged["reruns"] == [{"claims": ["SS16.Thm2"], "environment": rerun["environment"]}]
+    assert merged["summary"]["refuted"] == 1 and merge_ledger(None, rerun, claims) is rerun
+    assert same_results(merged, merged) and not same_results(base, merged)
+
+
+def test_verdict_differences_per_claim_id():
+    claims = {c: registry()[c] for c in ("SS16.Lemma2", "SS16.Thm2")}
+    a = build_ledger(claims, [check(), check(control=True)], ENV)
+    b = build_ledger({"SS16.Lemma2": claims["SS16.Lemma2"]}, [check()], ENV)
+    assert verdict_differences(a, a) == []
+    assert verdict_differences(a, b) == ["SS16.Thm2: missing (expected not-run)", "SS16.Lemma2: verified -> partial"]
+    assert verdict_differences(b, a) == ["SS16.Thm2: extra claim (not-run)", "SS16.Lemma2: partial -> verified"]

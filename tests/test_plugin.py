@@ -96,3 +96,66 @@ def test_evidence_fixture_needs_a_claim_marker(scratch):
     scratch.makepyfile("def test_x(evidence): pass\n")
     result = scratch.runpytest()
     result.assert_outcomes(errors=1)
+
+
+def test_markers_are_registered_by_the_plugin_itself(scratch):
+    """No ini `markers` line is needed: --strict-markers accepts `claim` and `thorough`."""
+    scratch.makepyfile(
+        'import pytest\n@pytest.mark.thorough\n@pytest.mark.claim("SS16.Lemma2", kind="exact")\n'
+        "def test_x(evidence): pass\n"
+    )
+    result = scratch.runpytest("--strict-markers")
+    result.assert_outcomes(skipped=1)  # thorough: skipped under the ci profile, but known
+
+
+def test_loading_the_plugin_twice_is_harmless(scratch):
+    """The entry point registers the plugin under its module name, so the conftest's
+    pytest_plugins (the root conftest of this checkout) then finds it loaded and does nothing."""
+    scratch.makepyfile('import pytest\n@pytest.mark.claim("SS16.Lemma2", kind="exact")\ndef test_x(evidence): pass\n')
+    result = scratch.runpytest("-p", "overspec.pytest_plugin", "--strict-markers")
+    result.assert_outcomes(passed=1)
+
+
+def test_a_bad_profile_is_a_one_line_usage_error(scratch, monkeypatch):
+    monkeypatch.setenv("OVERSPEC_PROFILE", "bogus")
+    scratch.makepyfile("def test_x(): pass\n")
+    result = scratch.runpytest_subprocess()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    text = result.stdout.str() + result.stderr.str()
+    assert "INTERNALERROR" not in text and "Traceback" not in text
+    result.stderr.fnmatch_lines(["ERROR: overspec: unknown profile 'bogus' (known: ci, dev, thorough)"])
+
+
+def test_a_rejection_keeps_its_counterexample_and_the_evidence_recorded_before(scratch):
+    scratch.makepyfile(
+        test_refute='''
+import pytest
+from overspec.testing import ClaimRejected
+
+@pytest.mark.claim("SS16.Thm2", kind="statistical")
+def test_refuted(evidence):
+    evidence.record(seed=7, trials=40)
+    raise ClaimRejected("3/40 < 0.5", witness={"successes": 3, "trials": 40, "upper": 0.21})
+'''
+    )
+    _, got = _run(scratch)
+    r = got["test_refuted"]
+    assert (r.outcome, r.failure) == ("failed", "assertion")
+    assert r.counterexample == {"successes": 3, "trials": 40, "upper": 0.21}
+    assert r.evidence["data"] == {"seed": 7, "trials": 40}
+    assert r.as_dict()["counterexample"] == r.counterexample
+
+
+def test_a_project_registry_replaces_overspecs(scratch):
+    """In a project with [tool.overspec], its claim IDs are the known ones, overspec's are not."""
+    scratch.makefile(".toml", claims='[[source]]\nkey = "ACME"\ntitle = "Acme notes"\n\n'
+                     '[[claim]]\nid = "ACME.one"\nsource = "ACME"\nwhere = "§1"\ntitle = "t"\nstatement = "s"\n'
+                     'kind = "exact"\noutcome = "verified"\nnegative_control = "n"\n')
+    scratch.makepyprojecttoml('[tool.overspec]\nclaims = "claims.toml"\ntests = ["."]\n')
+    scratch.makepyfile(
+        'import pytest\n@pytest.mark.claim("ACME.one", kind="exact")\ndef test_a(evidence): pass\n'
+        '@pytest.mark.claim("SS16.Lemma2", kind="exact")\ndef test_b(evidence): pass\n'
+    )
+    result = scratch.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*unknown claim ID 'SS16.Lemma2' (not in claims.toml)*"])

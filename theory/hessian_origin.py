@@ -162,12 +162,31 @@ def data_vector(d: int, data: Any = None) -> sp.Matrix:
     return (X.T * y) / X.rows
 
 
+def _positive_int(value: Any, name: str) -> int:
+    """A positive integer (Python, NumPy or SymPy integer; a bool is not a size)."""
+    if isinstance(value, bool) or not hasattr(value, "__index__") or int(value) < 1:
+        raise ValueError(f"{name}: must be a positive integer, got {value!r}")
+    return int(value)
+
+
 def _check_sizes(d: Any, width: Any) -> int:
-    if int(d) != d or int(d) < 1:
-        raise ValueError(f"d: must be a positive integer, got {d!r}")
-    if int(width) != width or int(width) < 1:
-        raise ValueError(f"width: must be a positive integer, got {width!r}")
-    return int(d)
+    _positive_int(width, "width")
+    return _positive_int(d, "d")
+
+
+def _check_scalar(value: Any, name: str) -> sp.Expr:
+    """A real number or a SymPy expression (a symbol), never NaN, ±∞ or a complex number."""
+    expr = None
+    if not isinstance(value, (bool, str, complex)):
+        try:
+            expr = sp.sympify(value, strict=True)
+        except (sp.SympifyError, TypeError):
+            pass
+    if not isinstance(expr, sp.Expr):
+        raise ValueError(f"{name}: a real number or a SymPy expression, got {value!r}")
+    if expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or (expr.is_number and not expr.is_real):
+        raise ValueError(f"{name}: must be a finite real number, got {value!r}")
+    return expr
 
 
 def _sample_mean(entry: sp.Expr, coords: tuple[int, int], d: int, data: Any) -> sp.Expr:
@@ -235,9 +254,9 @@ def hessian_at_origin(
     """
     d = _check_sizes(d, width)
     s0, s1, _s2 = sigma_symbols()
-    subs = {s0: sp.sympify(sigma0)}
+    subs = {s0: _check_scalar(sigma0, "sigma0")}
     if dsigma0 is not None:
-        subs[s1] = sp.sympify(dsigma0)
+        subs[s1] = _check_scalar(dsigma0, "dsigma0")
     hess = {k: v.subs(subs) for k, v in generic_origin_entries()["hessian"].items()}
     size = width * (d + 1)
     memo: dict[tuple[str, int, Any], sp.Expr] = {}
