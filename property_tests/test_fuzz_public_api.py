@@ -24,7 +24,8 @@ import sympy as sp
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from numerics import arrangement, basin, basin_batch, montecarlo, network, ss18
+import numerics  # the basin engine's public entries are re-exported from numerics
+from numerics import montecarlo, network, ss18
 from overspec.profiles import scaled_examples
 from theory.bounds import bound_thm2
 from theory.hessian_origin import hessian_at_origin
@@ -44,11 +45,6 @@ BASIN_FUZZ = settings(FUZZ, max_examples=scaled_examples(5, minimum=4))
 
 # The basin engine and ss18 are being fixed by issues 12's sibling branches; on this branch alone
 # they still drop imaginary parts / give misleading errors. Remove these marks after the merge.
-BASIN_FIX = pytest.mark.xfail(
-    strict=True,
-    reason="complex / huge input in basin_value, basin_values, global_minimum, sign_pattern: fixed "
-    "on the basin-engine branch (issue 12's input list; remove this mark after the merge)",
-)
 NETWORK_FIX = pytest.mark.xfail(
     strict=True,
     reason="numerics/network.py (check_data, pack, forward) casts complex input to float with a "
@@ -147,7 +143,7 @@ def _pattern_of(X: np.ndarray, n: int = 2) -> tuple[np.ndarray, np.ndarray] | No
     with np.errstate(all="ignore"):
         if np.any((W @ real.T) == 0):
             return None
-    return basin.sign_pattern(W, v, real)
+    return numerics.sign_pattern(W, v, real)
 
 
 # --------------------------------------------------------------------------- numerics: network
@@ -188,38 +184,34 @@ X_COMPLEX = np.array([[1.0, 0.5], [-0.3, 1.0], [0.7, -1.0]]) + 1e-3j  # issue 12
 Y3 = np.array([1.0, -1.0, 0.5])
 
 
-@BASIN_FIX
 @BASIN_FUZZ
 @given(data_sets())
 @example((X_COMPLEX, Y3)).via("issue 12: complex X")
 def test_sign_pattern_and_network_loss(xy):
     X, y = xy
     W, v = _generic_network(2, X.shape[1])
-    assert_allowed(basin.sign_pattern, lambda r: np.concatenate([np.ravel(r[0]), np.ravel(r[1])]), W=W, v=v, X=X)
-    assert_allowed(basin.network_loss, lambda r: r, X=X, y=y, W=W, v=v)
+    assert_allowed(numerics.sign_pattern, lambda r: np.concatenate([np.ravel(r[0]), np.ravel(r[1])]), W=W, v=v, X=X)
+    assert_allowed(numerics.network_loss, lambda r: r, X=X, y=y, W=W, v=v)
 
 
-@BASIN_FIX
 @BASIN_FUZZ
 @given(data_sets())
 @example((X_COMPLEX, Y3)).via("issue 12: complex X")
 def test_basin_value_and_basin_values(xy):
     X, y = xy
     A, b = _pattern_of(X) or _pattern_of(np.ones(X.shape))
-    assert_allowed(basin.basin_value, lambda r: r.value, X=X, y=y, A=A, b=b)
-    assert_allowed(basin_batch.basin_values, lambda r: r.values, X=X, y=y, patterns=[(A, b)])
+    assert_allowed(numerics.basin_value, lambda r: r.value, X=X, y=y, A=A, b=b)
+    assert_allowed(numerics.basin_values, lambda r: r.values, X=X, y=y, patterns=[(A, b)])
 
 
-@BASIN_FIX
 @BASIN_FUZZ
 @given(data_sets(d_max=1))
 @example((X_COMPLEX[:, :1], Y3)).via("issue 12: complex X")
 def test_global_minimum(xy):
     X, y = xy
-    assert_allowed(arrangement.global_minimum, lambda r: r.value, X=X, y=y, width=1)
+    assert_allowed(numerics.global_minimum, lambda r: r.value, X=X, y=y, width=1)
 
 
-@BASIN_FIX
 @settings(max_examples=1)
 @given(st.just(None))
 def test_huge_data_in_the_basin_engine_is_an_error_naming_X(_):
@@ -227,21 +219,20 @@ def test_huge_data_in_the_basin_engine_is_an_error_naming_X(_):
     X = np.array([[1.0, 0.5], [-0.3, 1.0], [0.7, -1.0]]) * 1e300
     y = np.array([1.0, -1.0, 0.5])
     A, b = _pattern_of(X / 1e300)
-    for call in (lambda: basin.basin_value(X, y, A, b), lambda: basin_batch.basin_values(X, y, [(A, b)]),
-                 lambda: arrangement.global_minimum(X, y, 1)):
+    for call in (lambda: numerics.basin_value(X, y, A, b), lambda: numerics.basin_values(X, y, [(A, b)]),
+                 lambda: numerics.global_minimum(X, y, 1)):
         with pytest.raises(ERRORS) as info:
             call()
         assert names_an_argument(info.value, ("X",)), repr(info.value)
 
 
-@BASIN_FIX
 @settings(max_examples=1)
 @given(st.just(None))
 def test_basin_values_rejects_a_fractional_process_count(_):
     X = np.array([[1.0, 0.5], [-0.3, 1.0], [0.7, -1.0]])
     A, b = _pattern_of(X)
     with pytest.raises(ERRORS) as info:
-        basin_batch.basin_values(X, np.ones(3), [(A, b)], processes=2.5)
+        numerics.basin_values(X, np.ones(3), [(A, b)], processes=2.5)
     assert names_an_argument(info.value, ("processes",))
 
 
