@@ -184,10 +184,11 @@ def api_page(packages: tuple[str, ...] = API_PACKAGES) -> str:
     ]
     for pkg_name in packages:
         pkg = importlib.import_module(pkg_name)
-        for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
-            if info.name.startswith("_"):
+        # subpackages too (numerics.basins, numerics.ss18): walk_packages recurses
+        for info in sorted(pkgutil.walk_packages(pkg.__path__, f"{pkg_name}."), key=lambda i: i.name):
+            if any(part.startswith("_") for part in info.name.split(".")):
                 continue
-            mod = importlib.import_module(f"{pkg_name}.{info.name}")
+            mod = importlib.import_module(info.name)
             summary = (inspect.getdoc(mod) or "").split("\n\n")[0].replace("\n", " ")
             lines += ["", f"## `{mod.__name__}`", "", summary]
             for name, obj in vars(mod).items():
