@@ -56,7 +56,7 @@ from __future__ import annotations
 
 import math
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -282,7 +282,6 @@ class CertifiedMinimum:
     eps: float  # ε ≥ ‖∇F(x̃)‖
     beta: float  # β: Lipschitz constant of ∇²F on the ball (hand lemma, ball-arithmetic evaluation)
     max_step: float  # 2/L rounded down: every GD step η < this converges from the accept ball
-    _accept_arb: object = field(default=None, repr=False)
 
     def summary(self) -> dict:
         return {
@@ -314,6 +313,8 @@ def _certify_minimum(W: Array, V: Array) -> CertifiedMinimum:
     enc = enclose(W, V)
     H = enc["H"]
     Hm = _mid(H)
+    if not np.all(np.isfinite(Hm)):
+        raise CertificateFailed("the Hessian enclosure is not finite (an exactly parallel pair: sin θ = 0)")
     ev = np.linalg.eigvalsh(Hm)
     if not ev[0] > 0:
         raise CertificateFailed(f"the Hessian is not positive definite (λ̂_min = {ev[0]:.3g})")
@@ -361,7 +362,6 @@ def _certify_minimum(W: Array, V: Array) -> CertifiedMinimum:
             W=W.copy(), loss=float(F_x.mid()), F_enclosure=F_enc, radius=float(rho),
             accept_radius=_down(accept), location_radius=_up(eps / lam), lam=_down(lam), L=_up(L),
             lam0=lam0, Lam0=Lam0, eps=_up(eps), beta=_up(beta), max_step=_down(2 / L),
-            _accept_arb=accept,
         )
 
 
@@ -424,8 +424,8 @@ def distance_below(Y: Array, X: Array, r) -> bool:
 
 
 def _inside(Y: Array, m: CertifiedMinimum) -> bool:
-    """Rigorous: ‖Y − x̃‖ < r_accept."""
-    return distance_below(Y, m.W, m._accept_arb)
+    """Rigorous: ‖Y − x̃‖ < r_accept (its float value is rounded down, so this is a proof)."""
+    return distance_below(Y, m.W, m.accept_radius)
 
 
 class Certifier:

@@ -59,6 +59,11 @@ class ExperimentResult:
     orbit_counts: list[int] = field(default_factory=list)  # bad runs ending at each of them
     certifier_stats: dict = field(default_factory=dict)
     gd: GDResult | None = None
+    _all_minima: list = field(default_factory=list, repr=False)
+
+    def minima_by_index(self, j: int):
+        """The proved minimum with index j in ``gd.minimum``."""
+        return self._all_minima[j]
 
     @property
     def rate(self) -> float:
@@ -202,7 +207,7 @@ def _assemble(k: int, n: int, runs: int, seed: int, bad_loss: float, out: list) 
         uncertified_bad=int(np.sum(bad_mask & (res.minimum < 0))),
         bad_losses=[float(x) for x in res.loss[bad_mask]],
         minima=[minima[j] for j in used], orbit_counts=[counts[j] for j in used],
-        certifier_stats=stats, gd=res,
+        certifier_stats=stats, gd=res, _all_minima=minima,
     )
 
 
