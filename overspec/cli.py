@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--quiet", action="store_true", help="no progress lines")
     sub.add_parser("docs", help="regenerate docs/ and README's claims table from the registry")
     sub.add_parser("list", help="list the claims of the registry")
+    from overspec import reproduce  # `overspec reproduce ss18` (REV.ss18-table)
+
+    reproduce.add_parser(sub)
     return p
 
 
@@ -87,6 +90,10 @@ def main(argv: list[str] | None = None) -> int:
             for path in docs.write_all(repo_root()):
                 print(f"wrote {path}")
             return 0
+        if args.command == "reproduce":
+            from overspec import reproduce
+
+            return reproduce.run(args)
         if args.command == "list":
             for cid, c in registry().items():
                 print(f"{cid:<28} {c.kind:<12} {c.title}")
