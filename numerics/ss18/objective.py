@@ -273,12 +273,8 @@ def _hess_wv(w: Array, v: Array) -> Array:
     return M / TWO_PI
 
 
-def hessian(W: ArrayLike, V: ArrayLike) -> Array:
-    """∇²F(W) in closed form, (nd × nd), coordinates ordered (w_1, …, w_n) (W of shape (n, d))."""
-    W = _as_weights(W)
-    if W.ndim != 2:
-        raise ValueError(f"W: the Hessian takes one point of shape (n, d), got {W.shape}")
-    V = _check_teacher(W, V)
+def _hessian_loops(W: Array, V: Array) -> Array:
+    """∇²F pair by pair (the reference the vectorized :func:`hessian` is tested against)."""
     n, d = W.shape
     H = np.zeros((n * d, n * d))
     for i in range(n):
@@ -291,6 +287,53 @@ def hessian(W: ArrayLike, V: ArrayLike) -> Array:
             block -= _hess_ww(W[i], V[j])
         H[i * d:(i + 1) * d, i * d:(i + 1) * d] = block
     return H
+
+
+def _ww_sum(U: Array, a: Array, X: Array, sign: Array) -> Array:
+    """Σ_x sign_x·∂²_ww g(w_i, x) for every row i (n, d, d): (‖x‖/(2πa_i))[s(I − ûûᵀ) + ppᵀ/s]."""
+    b = np.linalg.norm(X, axis=1)
+    Xh = X / b[:, None]
+    th = _angle(U[:, None, :], Xh[None, :, :])
+    sn, c = np.sin(th), np.cos(th)
+    P = Xh[None, :, :] - c[:, :, None] * U[:, None, :]  # (n, m, d)
+    wgt = sign[None, :] * b[None, :] / np.where(sn > 1e-300, sn, np.inf)  # ppᵀ/s → 0 as s → 0
+    S = (sign[None, :] * b[None, :] * sn).sum(1)  # Σ sign·‖x‖·s
+    d = U.shape[1]
+    proj = np.eye(d)[None] - U[:, :, None] * U[:, None, :]
+    return (S[:, None, None] * proj + np.einsum("im,imd,ime->ide", wgt, P, P)) / (TWO_PI * a[:, None, None])
+
+
+def hessian(W: ArrayLike, V: ArrayLike) -> Array:
+    """∇²F(W) in closed form, (nd × nd), coordinates ordered (w_1, …, w_n) (W of shape (n, d)).
+
+    Vectorized over pairs (module docstring's blocks); equal to the pair-by-pair
+    :func:`_hessian_loops` to rounding (tested)."""
+    W = _as_weights(W)
+    if W.ndim != 2:
+        raise ValueError(f"W: the Hessian takes one point of shape (n, d), got {W.shape}")
+    V = _check_teacher(W, V)
+    n, d = W.shape
+    a = np.linalg.norm(W, axis=1)
+    U = W / a[:, None]
+    off = ~np.eye(n, dtype=bool)
+    diag = _ww_sum(U, a, W, np.ones(n))
+    # the i' = i term of Σ_{i'} (θ = 0, p = 0) contributes nothing; remove nothing
+    diag -= _ww_sum(U, a, V, np.ones(V.shape[0]))
+    diag += 0.5 * np.eye(d)[None]
+    # off-diagonal blocks ∂²_wv g(w_i, w_i') = [(π−θ)I + cs v̂v̂ᵀ − c qqᵀ/s + s(v̂qᵀ + qv̂ᵀ)]/(2π), v̂ = û_i'
+    th = _angle(U[:, None, :], U[None, :, :])
+    sn, c = np.sin(th), np.cos(th)
+    Vh = np.broadcast_to(U[None, :, :], (n, n, d))
+    Q = U[:, None, :] - c[:, :, None] * Vh
+    inv_s = 1.0 / np.where(sn > 1e-300, sn, np.inf)
+    M = (np.pi - th)[:, :, None, None] * np.eye(d)
+    M = M + (c * sn)[:, :, None, None] * Vh[..., :, None] * Vh[..., None, :]
+    M = M - (c * inv_s)[:, :, None, None] * Q[..., :, None] * Q[..., None, :]
+    M = M + sn[:, :, None, None] * (Vh[..., :, None] * Q[..., None, :] + Q[..., :, None] * Vh[..., None, :])
+    M = M / TWO_PI
+    M[~off] = 0.0
+    M[np.arange(n), np.arange(n)] = diag
+    return M.transpose(0, 2, 1, 3).reshape(n * d, n * d)
 
 
 # ------------------------------------------------------------------ the Taylor certificate
