@@ -386,7 +386,10 @@ def polish(W: Array, V: Array, max_steps: int = 8, target: float = 1e-14) -> Arr
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1):
-        return _polish(np.array(W, dtype=float), V, max_steps, target)
+        try:
+            return _polish(np.array(W, dtype=float), V, max_steps, target)
+        except ValueError:  # Newton left the domain (a zero neuron, overflow): no point to certify
+            return None
 
 
 def _polish(X: Array, V: Array, max_steps: int, target: float) -> Array | None:

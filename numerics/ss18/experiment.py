@@ -99,7 +99,8 @@ def _chunk(k: int, n: int, runs: int, seed: int, lo: int, hi: int, kw: dict, cer
     res = gradient_descent(W0, V, certifier=ctf, **kw)
     if ctf is not None:
         bad_loss = kw["bad_loss"]
-        for i in np.flatnonzero(((res.status == CONVERGED) & (res.loss >= bad_loss)) | (res.status == NOT_CONVERGED)):
+        finite = np.all(np.isfinite(res.W), axis=(1, 2)) & np.isfinite(res.loss)
+        for i in np.flatnonzero((((res.status == CONVERGED) & (res.loss >= bad_loss)) | (res.status == NOT_CONVERGED)) & finite):
             m = ctf.decide(res.W[i], float(res.loss[i]), float(res.step[i]), create=True, force=True)
             if m is not None and ctf.minima[m].F_enclosure[0] >= bad_loss:
                 res.minimum[i] = m
