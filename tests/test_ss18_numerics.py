@@ -461,3 +461,25 @@ def test_fast_angles_are_accurate_near_parallel(theta):
     # chord branch: e = ‖u ∓ v‖ to a few ulps relative, θ = 2 arcsin(e/2) likewise: 1e-14 relative
     assert_close(th[0, 0], float(ref), rtol=1e-14, atol=1e-300, name="θ")
     assert_close(s[0, 0], float(mpmath.sin(ref)), rtol=1e-14, atol=1e-300, name="sin θ")
+
+
+# ------------------------------------------------------------------ `overspec reproduce ss18`
+def test_reproduce_command_writes_counts_intervals_and_a_figure(tmp_path, capsys):
+    import json
+
+    from overspec.cli import main
+
+    code = main(["reproduce", "ss18", "--rows", "6,6", "4,5", "--runs", "6", "--n-jobs", "1",
+                 "--out", str(tmp_path), "--no-progress"])
+    assert code == 0
+    out = json.loads((tmp_path / "ss18.json").read_text())
+    rows = {(r["k"], r["n"]): r for r in out["rows"]}
+    r6 = rows[6, 6]
+    assert r6["runs"] == 6 and r6["bad"] + r6["good"] + r6["undecided"] == 6
+    assert r6["interval_99_9"][0] <= r6["rate"] <= r6["interval_99_9"][1]
+    assert r6["transcribed_rate"] == 0.003 and r6["ocr"] == "6 16 03%" and r6["decision"] == "consistent"
+    assert rows[4, 5]["transcribed_rate"] is None and rows[4, 5]["decision"].startswith("not checked")
+    assert (tmp_path / "ss18.png").stat().st_size > 0
+    assert main(["reproduce", "ss18", "--rows", "6"]) == 2  # bad use: one line, status 2
+    assert main(["reproduce", "ss18", "--n-jobs", "0"]) == 2
+    assert "n-jobs" in capsys.readouterr().err
