@@ -90,6 +90,20 @@ def loss_grad_one(w, V, Vh, b, vconst, G, U, a, coef, ident):
 
 
 @numba.njit(cache=True, fastmath=False)
+def _grad_norms(G):
+    """(max_i ‖G_i‖², ‖G‖) of a gradient (n, d)."""
+    gmax2 = 0.0
+    g2 = 0.0
+    for i in range(G.shape[0]):
+        gi = 0.0
+        for t in range(G.shape[1]):
+            gi += G[i, t] * G[i, t]
+        g2 += gi
+        gmax2 = max(gmax2, gi)
+    return gmax2, math.sqrt(g2)
+
+
+@numba.njit(cache=True, fastmath=False)
 def advance(W, W0, eta, F_prev, skip_inc, it, restarts, incr, status, F_out, gmax_out, gtot_out,
             V, vconst, m, tol, bad_loss, use_bad, blowup, max_restarts, max_iter, inc_tol):
     """Advance every RUNNING/PAUSED run by up to ``m`` GD steps, in place.
@@ -126,15 +140,7 @@ def advance(W, W0, eta, F_prev, skip_inc, it, restarts, incr, status, F_out, gma
         status[r] = RUNNING
         for s_ in range(m + 1):
             F = loss_grad_one(W[r], V, Vh, b, vconst, G, U, a, coef, ident)
-            gmax2 = 0.0
-            g2 = 0.0
-            for i in range(n):
-                gi = 0.0
-                for t in range(d):
-                    gi += G[i, t] * G[i, t]
-                g2 += gi
-                gmax2 = max(gmax2, gi)
-            gtot = math.sqrt(g2)
+            gmax2, gtot = _grad_norms(G)
             if not (gtot <= blowup) or not math.isfinite(F):
                 if restarts[r] < max_restarts:
                     W[r, :, :] = W0[r]
@@ -143,15 +149,7 @@ def advance(W, W0, eta, F_prev, skip_inc, it, restarts, incr, status, F_out, gma
                     F_prev[r] = np.inf
                     skip_inc[r] = False
                     F = loss_grad_one(W[r], V, Vh, b, vconst, G, U, a, coef, ident)
-                    gmax2 = 0.0
-                    g2 = 0.0
-                    for i in range(n):
-                        gi = 0.0
-                        for t in range(d):
-                            gi += G[i, t] * G[i, t]
-                        g2 += gi
-                        gmax2 = max(gmax2, gi)
-                    gtot = math.sqrt(g2)
+                    gmax2, gtot = _grad_norms(G)
                 else:
                     status[r] = 2
                     F_out[r] = F
