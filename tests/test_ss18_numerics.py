@@ -483,3 +483,15 @@ def test_reproduce_command_writes_counts_intervals_and_a_figure(tmp_path, capsys
     assert main(["reproduce", "ss18", "--rows", "6"]) == 2  # bad use: one line, status 2
     assert main(["reproduce", "ss18", "--n-jobs", "0"]) == 2
     assert "n-jobs" in capsys.readouterr().err
+
+
+def test_negative_curvature_is_proved_only_where_the_hessian_has_a_negative_direction():
+    from numerics.ss18.certificate import negative_curvature
+
+    V = ss18.teacher(3)
+    rng = np.random.default_rng(30)
+    W = next(w for w in (rng.standard_normal((4, 3)) / math.sqrt(3) for _ in range(50))
+             if np.linalg.eigvalsh(ss18.hessian(w, V))[0] < -1e-3)
+    nc = negative_curvature(W, V)
+    assert nc["proved"] and nc["rayleigh_upper"] < 0
+    assert not negative_curvature(V.copy(), V)["proved"]  # at the teacher ∇²F ≻ 0

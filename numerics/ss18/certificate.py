@@ -379,6 +379,26 @@ def _certify_minimum(W: Array, V: Array) -> CertifiedMinimum:
         )
 
 
+def negative_curvature(W: Array, V: Array) -> dict:
+    """At a float point W: a unit float vector u (the float eigenvector of λ̂_min) and a ball
+    enclosing uᵀ∇²F(W)u. ``proved`` is True when that ball lies below 0 — then W is provably
+    not a local minimum of the quadratic model (∇²F(W) has a negative direction)."""
+    from threadpoolctl import threadpool_limits
+
+    W = obj._as_weights(W)
+    V = obj._check_teacher(W, V)
+    with threadpool_limits(1):
+        ev, vec = np.linalg.eigh(obj.hessian(W, V))
+    u = vec[:, 0]
+    enc = enclose(W, V)
+    with _precision() as flint:
+        ua = flint.arb_mat(len(u), 1, [float(t) for t in u])
+        q = (ua.transpose() * enc["H"] * ua)[0, 0]
+        nrm = (ua.transpose() * ua)[0, 0]
+        val = q / nrm
+        return {"lambda_min_float": float(ev[0]), "rayleigh_upper": _up(val), "proved": bool(val < 0)}
+
+
 def polish(W: Array, V: Array, max_steps: int = 8, target: float = 1e-14) -> Array | None:
     """Newton's method from W (float): the near-critical point the certificate is centred on.
     None if the Hessian is singular there or the iteration does not reduce ‖∇F‖ below ``target``

@@ -53,7 +53,10 @@ class ExperimentResult:
     loss_increases_good_early: int  # … over the runs classified good early (must be 0)
     max_iterations: int
     certified_bad: int = 0  # bad runs decided by the certificate (early or after the cap)
-    uncertified_bad: int = 0  # bad runs whose end point no proof covers (should be 0)
+    uncertified_bad: int = 0  # bad runs whose end point no minimum proof covers
+    # … of which the end point provably has negative curvature (uᵀ∇²F u < 0 in ball arithmetic):
+    # the gradient rule stopped the run near a saddle, which the protocol counts as bad
+    saddle_bad: int = 0
     bad_losses: list[float] = field(default_factory=list)
     minima: list = field(default_factory=list)  # distinct proved minima (CertifiedMinimum), one per orbit
     orbit_counts: list[int] = field(default_factory=list)  # bad runs ending at each of them
@@ -76,7 +79,7 @@ class ExperimentResult:
             "rate": self.rate, "restarts": self.restarts, "loss_increases": self.loss_increases,
             "loss_increases_good_early": self.loss_increases_good_early,
             "max_iterations": self.max_iterations, "certified_bad": self.certified_bad,
-            "uncertified_bad": self.uncertified_bad,
+            "uncertified_bad": self.uncertified_bad, "saddle_bad": self.saddle_bad,
             "distinct_bad_losses": sorted({round(x, 9) for x in self.bad_losses}),
             "distinct_minima": len(self.minima), "orbit_counts": self.orbit_counts,
         }
@@ -106,6 +109,11 @@ def _chunk(k: int, n: int, runs: int, seed: int, lo: int, hi: int, kw: dict, cer
                 res.minimum[i] = m
                 if res.status[i] == NOT_CONVERGED:
                     res.status[i] = CERTIFIED_BAD
+            elif res.status[i] == CONVERGED:  # a bad end without a proof: is it a saddle?
+                nc = cert.negative_curvature(res.W[i], V)
+                ctf.stats.setdefault("unproved_bad_ends", []).append(
+                    {"run": int(lo + i), "loss": float(res.loss[i]), "grad_max": float(res.grad_max[i]),
+                     "iterations": int(res.iterations[i]), **nc})
     return res, (ctf.minima if ctf else []), (ctf.stats if ctf else {})
 
 
@@ -208,6 +216,7 @@ def _assemble(k: int, n: int, runs: int, seed: int, bad_loss: float, out: list) 
         uncertified_bad=int(np.sum(bad_mask & (res.minimum < 0))),
         bad_losses=[float(x) for x in res.loss[bad_mask]],
         minima=[minima[j] for j in used], orbit_counts=[counts[j] for j in used],
+        saddle_bad=sum(1 for e in stats.get("unproved_bad_ends", []) if e["proved"]),
         certifier_stats=stats, gd=res, _all_minima=minima,
     )
 
