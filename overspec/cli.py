@@ -35,7 +35,6 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("docs", help="regenerate docs/ and README's claims table from the registry")
     sub.add_parser("list", help="list the claims of the registry")
     from overspec import reproduce  # `overspec reproduce ss18` (REV.ss18-table)
-
     reproduce.add_parser(sub)
     return p
 
@@ -92,7 +91,6 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "reproduce":
             from overspec import reproduce
-
             return reproduce.run(args)
         if args.command == "list":
             for cid, c in registry().items():
