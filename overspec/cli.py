@@ -52,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("compare", help="exit 1 when two ledgers' verdicts differ (per claim ID)")
     c.add_argument("expected", type=Path, help="ledger.json (or its folder) to compare against")
     c.add_argument("actual", type=Path, help="ledger.json (or its folder) of the new run")
+    from overspec import reproduce  # `overspec reproduce ss18` (REV.ss18-table)
+    reproduce.add_parser(sub)
     return p
 
 
@@ -174,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
             for path in docs.write_all(find_project()):
                 print(f"wrote {path}")
             return 0
+        if args.command == "reproduce":
+            from overspec import reproduce
+            return reproduce.run(args)
         if args.command == "list":
             for cid, c in registry(find_project()).items():
                 print(f"{cid:<28} {c.kind:<12} {c.title}")

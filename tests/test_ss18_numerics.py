@@ -196,6 +196,45 @@ def test_bad_input_raises_value_error_naming_the_argument():
         ss18.gradient_descent(1e6 * np.ones((1, 2, 3)), V)
 
 
+W0_OK = np.random.default_rng(0).standard_normal((2, 3, 3)) / math.sqrt(3)
+
+
+@pytest.mark.parametrize(
+    "call,name",
+    [
+        (lambda: ss18.gradient_descent(W0_OK, ss18.teacher(3), bad_loss=float("nan")), "bad_loss"),
+        (lambda: ss18.gradient_descent(W0_OK, ss18.teacher(3), bad_loss=-1.0), "bad_loss"),
+        (lambda: ss18.gradient_descent(W0_OK * 1e300, ss18.teacher(3)), "W0"),
+        (lambda: ss18.gradient_descent(W0_OK + 0j, ss18.teacher(3)), "W0"),
+        (lambda: ss18.gradient_descent(W0_OK, ss18.teacher(3), step=float("nan")), "step"),
+        (lambda: ss18.gradient_descent(W0_OK, ss18.teacher(3), tol=0.0), "tol"),
+        (lambda: ss18.gradient_descent(W0_OK, ss18.teacher(3), max_iter=0), "max_iter"),
+        (lambda: ss18.gradient_descent(W0_OK, ss18.teacher(3), max_iter=2.5), "max_iter"),
+        (lambda: ss18.loss(W0_OK[0] + 1j, ss18.teacher(3)), "W"),
+        (lambda: ss18.run_experiment(0, 3, 2, 0), "k"),
+        (lambda: ss18.run_experiment(3, 0, 2, 0), "n"),
+        (lambda: ss18.run_experiment(3, 3, 0, 0), "runs"),
+        (lambda: ss18.run_experiment(3, 3, 2, None), "seed"),
+        (lambda: ss18.run_experiment(3, 3, 2, -1), "seed"),
+        (lambda: ss18.run_experiment(3, 3, 2, 0, step=0.0), "step"),
+        (lambda: ss18.run_experiment(3, 3, 2, 0, tol=-1.0), "tol"),
+        (lambda: ss18.run_experiment(3, 3, 2, 0, bad_loss=float("nan")), "bad_loss"),
+        (lambda: ss18.run_experiment(3, 3, 2, 0, bad_loss=-1.0), "bad_loss"),
+        (lambda: ss18.run_experiment(3, 3, 2, 0, max_iter=0), "max_iter"),
+        (lambda: ss18.run_experiment(3, 3, 2, 0, n_jobs=0), "n_jobs"),
+        (lambda: ss18.run_experiment(3, 3, 2, 0, n_jobs=-2), "n_jobs"),
+        (lambda: ss18.run_experiment(3, 3, 2, 0, n_jobs=1.5), "n_jobs"),
+    ],
+    ids=["bad_loss_nan", "bad_loss_negative", "W0_times_1e300", "W0_complex", "step_nan", "tol_zero",
+         "max_iter_zero", "max_iter_float", "W_complex", "k_zero", "n_zero", "runs_zero", "seed_none",
+         "seed_negative", "step_zero", "tol_negative", "exp_bad_loss_nan", "exp_bad_loss_negative",
+         "exp_max_iter_zero", "n_jobs_zero", "n_jobs_minus_two", "n_jobs_float"],
+)
+def test_bad_experiment_input_raises_value_error_naming_the_argument(call, name):
+    with pytest.raises(ValueError, match=rf"^{name}:"):
+        call()
+
+
 # ------------------------------------------------------------------ gradient descent
 def test_gradient_descent_reaches_the_gradient_tolerance_and_is_deterministic():
     V = ss18.teacher(3)
@@ -234,6 +273,86 @@ def test_transcribed_table_is_monotone_in_k_where_legible():
     for table in (ss18.TABLE_N_EQ_K, ss18.TABLE_N_EQ_K_PLUS_1):
         ks = sorted(table)
         assert all(table[a] <= table[b] for a, b in zip(ks, ks[1:]))
+
+
+# ------------------------------------------------------------------ the compiled GD kernel
+def test_compiled_kernel_matches_the_numpy_loss_and_gradient():
+    """numerics.ss18.gd_kernel (the GD inner loop) against the NumPy closed form, including
+    nearly (anti)parallel pairs (its chord branch), for the identity and a general teacher."""
+    from numerics.ss18 import gd_kernel
+
+    for V in (ss18.teacher(4), np.random.default_rng(9).standard_normal((3, 4))):
+        W = _random_point(12, 5, 4)
+        W[1] = 0.6 * W[0] + 1e-9 * W[3]
+        W[4] = -1.2 * V[1] + 1e-9 * V[2]
+        F, G = ss18.loss_and_gradient(W, V)
+        b = np.linalg.norm(V, axis=1)
+        G2 = np.empty_like(W)
+        ident = bool(np.array_equal(V, np.eye(4)))
+        F2 = gd_kernel.loss_grad_one(W, V, V / b[:, None], b, ss18._teacher_constant(V), G2,
+                                     np.empty_like(W), np.empty(5), np.empty(5), ident)
+        # same formulas, different summation order: a few ulps of the O(1) terms
+        assert_close(F2, F, atol=1e-13, name="F (compiled)")
+        assert_close(G2, G, atol=1e-13, name="∇F (compiled)")
+
+
+def test_compiled_gd_follows_the_numpy_gd_iteration():
+    """200 GD steps of the compiled loop against W ← W − η∇F(W) written with the NumPy gradient."""
+    V = ss18.teacher(5)
+    W0 = ss18.initial_weights(3, 6, 5, seed=4)
+    res = ss18.gradient_descent(W0, V, max_iter=200, bad_loss=None, tol=1e-300)
+    W = W0.copy()
+    for _ in range(200):
+        W = W - 0.1 * ss18.gradient(W, V)
+    assert np.all(res.status == ss18.NOT_CONVERGED) and np.all(res.iterations == 200)
+    # per-step rounding differences (≈ 1e-16) grow at most by the GD map's Lipschitz factor
+    # (1 + η‖∇²F‖ ≤ 1.5 per step on a descent path is pessimistic; observed growth is ≪ 1)
+    assert_close(res.W, W, atol=1e-11, name="GD iterates")
+
+
+# ------------------------------------------------------------------ ball-arithmetic proofs
+def test_prove_positive_definite_accepts_pd_and_rejects_indefinite_balls():
+    import flint
+
+    from numerics.ss18.certificate import prove_positive_definite
+
+    A = np.array([[2.0, 0.5, 0.0], [0.5, 1.0, 0.1], [0.0, 0.1, 0.5]])
+    assert prove_positive_definite(flint.arb_mat(A.tolist()), A)
+    B = A.copy()
+    B[2, 2] = -0.01
+    assert not prove_positive_definite(flint.arb_mat(B.tolist()), B)
+    # a ball of matrices that contains a singular one cannot be proved positive definite
+    C = np.diag([1.0, 1e-3])
+    balls = flint.arb_mat([[flint.arb(1.0), flint.arb(0)], [flint.arb(0), flint.arb(1e-3, 2e-3)]])
+    assert not prove_positive_definite(balls, C)
+
+
+def test_ball_enclosures_contain_the_float_values():
+    """F, ∇F, ∇²F in arb at a float point: balls of radius ≲ 1e-25 around the float64 values."""
+    from numerics.ss18.certificate import enclose
+
+    V = ss18.teacher(3)
+    W = _random_point(21, 4, 3)
+    enc = enclose(W, V)
+    F, G = ss18.loss_and_gradient(W, V)
+    H = ss18.hessian(W, V)
+    assert abs(float(enc["F"].mid()) - F) <= 1e-14 and float(enc["F"].rad()) < 1e-20
+    Ga = np.array([[float(x.mid()) for x in g.entries()] for g in enc["G"]])
+    assert_close(Ga, G, atol=1e-14, name="∇F ball")
+    Ha = np.array([[float(x.mid()) for x in r] for r in enc["H"].tolist()])
+    assert_close(Ha, H, atol=1e-13, name="∇²F ball")
+
+
+def test_hessian_lipschitz_bound_in_ball_arithmetic_dominates_the_float_bound():
+    """The ball-arithmetic evaluation of the per-pair bound over the norm intervals is at least
+    the float evaluation at the interval ends (objective.third_derivative_bound)."""
+    from numerics.ss18.certificate import hessian_lipschitz_bound
+
+    V = ss18.teacher(3)
+    W = _random_point(22, 4, 3)
+    beta = hessian_lipschitz_bound(W, V, 1e-4)
+    assert float(beta.lower()) >= ss18.third_derivative_bound(W, V, 1e-4)["B"] * (1 - 1e-12)
+    assert hessian_lipschitz_bound(W, V, 10.0) is None  # the ball reaches a zero neuron
 
 
 # ------------------------------------------------------------------ the third-derivative bound
@@ -342,3 +461,37 @@ def test_fast_angles_are_accurate_near_parallel(theta):
     # chord branch: e = ‖u ∓ v‖ to a few ulps relative, θ = 2 arcsin(e/2) likewise: 1e-14 relative
     assert_close(th[0, 0], float(ref), rtol=1e-14, atol=1e-300, name="θ")
     assert_close(s[0, 0], float(mpmath.sin(ref)), rtol=1e-14, atol=1e-300, name="sin θ")
+
+
+# ------------------------------------------------------------------ `overspec reproduce ss18`
+def test_reproduce_command_writes_counts_intervals_and_a_figure(tmp_path, capsys):
+    import json
+
+    from overspec.cli import main
+
+    code = main(["reproduce", "ss18", "--rows", "6,6", "4,5", "--runs", "6", "--n-jobs", "1",
+                 "--out", str(tmp_path), "--no-progress"])
+    assert code == 0
+    out = json.loads((tmp_path / "ss18.json").read_text())
+    rows = {(r["k"], r["n"]): r for r in out["rows"]}
+    r6 = rows[6, 6]
+    assert r6["runs"] == 6 and r6["bad"] + r6["good"] + r6["undecided"] == 6
+    assert r6["interval_99_9"][0] <= r6["rate"] <= r6["interval_99_9"][1]
+    assert r6["transcribed_rate"] == 0.003 and r6["ocr"] == "6 16 03%" and r6["decision"] == "consistent"
+    assert rows[4, 5]["transcribed_rate"] is None and rows[4, 5]["decision"].startswith("not checked")
+    assert (tmp_path / "ss18.png").stat().st_size > 0
+    assert main(["reproduce", "ss18", "--rows", "6"]) == 2  # bad use: one line, status 2
+    assert main(["reproduce", "ss18", "--n-jobs", "0"]) == 2
+    assert "n-jobs" in capsys.readouterr().err
+
+
+def test_negative_curvature_is_proved_only_where_the_hessian_has_a_negative_direction():
+    from numerics.ss18.certificate import negative_curvature
+
+    V = ss18.teacher(3)
+    rng = np.random.default_rng(30)
+    W = next(w for w in (rng.standard_normal((4, 3)) / math.sqrt(3) for _ in range(50))
+             if np.linalg.eigvalsh(ss18.hessian(w, V))[0] < -1e-3)
+    nc = negative_curvature(W, V)
+    assert nc["proved"] and nc["rayleigh_upper"] < 0
+    assert not negative_curvature(V.copy(), V)["proved"]  # at the teacher ∇²F ≻ 0

@@ -1,4 +1,4 @@
-"""Safran & Shamir (2018)'s population objective for ReLU teacher–student nets (claim REV.ss18-table).
+"""F, ∇F and ∇²F of Safran & Shamir (2018)'s population objective, in float64 (claim REV.ss18-table).
 
 The objective (REV §3, Figure 4, after Safran & Shamir 2018) for a student W = (w_1, …, w_n) and a
 teacher V = (v_1, …, v_k), inputs x ~ N(0, I_d):
@@ -37,21 +37,15 @@ loses half the digits of θ; the Hessian and :func:`kernel` use θ = 2·atan2(�
 This is the population loss (an expectation in closed form), not the empirical loss of
 ``numerics.network``; the two share no formula.
 
-The experiment (:func:`gradient_descent`, :func:`run_experiment`): W entries i.i.d. N(0, 1/d),
-full-batch GD with step 0.1, a run whose gradient norm passes 1e4 restarts from its initial point
-with half the step, a run stops when max_i ‖∇_{w_i}F‖ ≤ 1e-9 and is *bad* when then F ≥ 1e-3.
-Runs that reach neither end within the iteration cap are reported as not converged, never
-counted silently.
-
-The certificate of a bad end point (REV.local-min-certificate): :func:`third_derivative_bound`
-bounds |d³/dt³ F| on a ball from per-pair Lipschitz bounds of the Hessian blocks (derived by
-hand in its docstring; tests compare it with finite-difference third derivatives), and
-:func:`taylor_certificate` evaluates the Taylor interval (t_−, t_+) of the review.
+The experiment lives in :mod:`numerics.ss18.dynamics` and :mod:`numerics.ss18.experiment`, the
+rigorous (ball-arithmetic) certificate of its bad end points in :mod:`numerics.ss18.certificate`.
+:func:`third_derivative_bound` bounds the Lipschitz constant of ∇²F on a ball from per-pair
+Lipschitz bounds of the Hessian blocks (derived by hand in its docstring; tests compare it with
+finite-difference third derivatives; the certificate evaluates the same formula in ball
+arithmetic), and :func:`taylor_certificate` evaluates the Taylor interval (t_−, t_+) of the review.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -59,9 +53,6 @@ from numpy.typing import ArrayLike, NDArray
 Array = NDArray[np.float64]
 
 __all__ = [
-    "TABLE_N_EQ_K",
-    "TABLE_N_EQ_K_PLUS_1",
-    "UNREADABLE_ROWS",
     "kernel",
     "kernel_angle",
     "teacher",
@@ -69,72 +60,39 @@ __all__ = [
     "loss_and_gradient",
     "gradient",
     "hessian",
-    "initial_weights",
-    "GDResult",
-    "gradient_descent",
-    "ExperimentResult",
-    "run_experiment",
-    "distinct_points",
     "third_derivative_bound",
     "taylor_certificate",
 ]
 
 TWO_PI = 2.0 * np.pi
 
-# ------------------------------------------------------------------ the table, as transcribed
-# REV's Figure 4 (cited from Safran & Shamir 2018), OCR lines as they stand in the seed
-# (001_f3a8f3668e711d70.txt) → (k, n, percent of runs converging to a local minimum).
-# n = k: every row k = 6..20 is present; k = 20 reads "20 | 20 01%" — the percentage is
-# unreadable (a digit group is lost), so it is not transcribed. k = 6 reads "6 16 03%": the
-# "|" became "1" and the decimal point was lost as in "10| 10 34 6%" → 0.3% (3% is the other
-# reading; both are recorded, the primary reading is checked).
-TABLE_N_EQ_K: dict[int, float] = {
-    6: 0.3,  # "6 16 03%"   (alternative reading 3%)
-    7: 5.5,  # "7 |7 5.5%"
-    8: 12.6,  # "8 |8 12.6%"
-    9: 21.8,  # "9 |9 21.8%"
-    10: 34.6,  # "10| 10 34 6%"  (decimal point read as a space)
-    11: 45.5,  # "1l 45.5%"  (k = 11 from the row order; the n column was lost)
-    12: 58.5,  # "12|12 58.5%"
-    13: 73.0,  # "13113 73%"  (13 | 13)
-    14: 73.6,  # "14 | 14 73.6%"
-    15: 80.3,  # "15|15 80.3%"
-    16: 85.1,  # "16|16| 85.1%"
-    17: 89.7,  # "17 | 17 89.7%"
-    18: 90.0,  # "18 | 18 90%"
-    19: 93.4,  # "19|19 93.4%"
-}
-# n = k + 1: rows present for k = 8, 10..19 ("151 16 10.1%" is 15 | 16). No row for k = 6, 7, 9
-# or 20 appears in the seed (whether they were 0% and omitted, or lost, is not legible).
-TABLE_N_EQ_K_PLUS_1: dict[int, float] = {
-    8: 0.1,  # "8 |9 0.1%"
-    10: 0.1,  # "10 | 11 0.1%"
-    11: 0.1,  # "11|12 0.1%"
-    12: 0.3,  # "12 [ 13 0.3%"
-    13: 1.5,  # "13 | 14 1.5%"
-    14: 5.5,  # "14 | 15 5.5%"
-    15: 10.1,  # "151 16 10.1%"
-    16: 18.0,  # "16 | 17 18%"
-    17: 20.9,  # "17 | 18 20.9%"
-    18: 36.9,  # "18 | 19 36.9%"
-    19: 49.1,  # "19 | 20 49.1%"
-}
-UNREADABLE_ROWS: dict[tuple[int, int], str] = {
-    (20, 20): "OCR '20 | 20 01%': the percentage lost a digit group — unreadable",
-    (6, 7): "no row in the seed",
-    (7, 8): "no row in the seed",
-    (9, 10): "no row in the seed (between '8 |9' and '10 | 11')",
-    (20, 21): "no row in the seed",
-}
-
-
 # ------------------------------------------------------------------ input validation
-def _as_weights(W: ArrayLike, name: str = "W") -> Array:
-    arr = np.asarray(W, dtype=float)
-    if arr.ndim < 2 or arr.shape[-1] < 1 or arr.shape[-2] < 1:
-        raise ValueError(f"{name}: need shape (..., n, d) with n, d ≥ 1, got {arr.shape}")
+def as_real_array(x: ArrayLike, name: str) -> Array:
+    """``x`` as a float64 array; ValueError naming ``name`` for complex, non-numeric or NaN/∞ input."""
+    raw = np.asarray(x)
+    if np.iscomplexobj(raw):
+        raise ValueError(f"{name}: complex entries are not allowed (F is a function of real weights)")
+    if raw.dtype == object or not (np.issubdtype(raw.dtype, np.number) or raw.dtype == np.bool_):
+        raise ValueError(f"{name}: need a real numeric array, got dtype {raw.dtype}")
+    arr = raw.astype(float)
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name}: contains NaN or infinite entries")
+    return arr
+
+
+# |w_i| beyond this overflows ‖w_i‖² or the products ‖w‖‖v‖ of the closed form (float64 max 1.8e308)
+MAX_WEIGHT = 1e150
+
+
+def _as_weights(W: ArrayLike, name: str = "W") -> Array:
+    arr = as_real_array(W, name)
+    if arr.ndim < 2 or arr.shape[-1] < 1 or arr.shape[-2] < 1:
+        raise ValueError(f"{name}: need shape (..., n, d) with n, d ≥ 1, got {arr.shape}")
+    if np.abs(arr).max() > MAX_WEIGHT:
+        raise ValueError(
+            f"{name}: entries up to {np.abs(arr).max():.3g} overflow the closed form "
+            f"(‖w‖² and ‖w‖‖v‖ in float64); need |entries| ≤ {MAX_WEIGHT:g}"
+        )
     if np.any(np.linalg.norm(arr, axis=-1) == 0.0):
         raise ValueError(f"{name}: a zero neuron (F is not differentiable there)")
     return arr
@@ -171,8 +129,8 @@ def kernel_angle(theta: ArrayLike) -> Array:
 
 def kernel(w: ArrayLike, v: ArrayLike) -> Array:
     """g(w, v) = E_{x~N(0,I)}[[wᵀx]_+[vᵀx]_+] = ‖w‖‖v‖(sin θ + (π − θ)cos θ)/(2π) (broadcast over rows)."""
-    w = np.asarray(w, dtype=float)
-    v = np.asarray(v, dtype=float)
+    w = as_real_array(w, "w")
+    v = as_real_array(v, "v")
     if w.shape[-1] != v.shape[-1]:
         raise ValueError(f"v: dimension {v.shape[-1]} differs from w's {w.shape[-1]}")
     if not (np.all(np.isfinite(w)) and np.all(np.isfinite(v))):
@@ -187,7 +145,7 @@ def kernel(w: ArrayLike, v: ArrayLike) -> Array:
 
 # ------------------------------------------------------------------ loss and gradient
 def _check_teacher(W: Array, V: ArrayLike) -> Array:
-    V = np.asarray(V, dtype=float)
+    V = as_real_array(V, "V")
     if V.ndim != 2 or V.shape[1] != W.shape[-1] or V.shape[0] < 1:
         raise ValueError(f"V: need shape (k, d={W.shape[-1]}), got {V.shape}")
     if not np.all(np.isfinite(V)) or np.any(np.linalg.norm(V, axis=1) == 0):
@@ -315,12 +273,8 @@ def _hess_wv(w: Array, v: Array) -> Array:
     return M / TWO_PI
 
 
-def hessian(W: ArrayLike, V: ArrayLike) -> Array:
-    """∇²F(W) in closed form, (nd × nd), coordinates ordered (w_1, …, w_n) (W of shape (n, d))."""
-    W = _as_weights(W)
-    if W.ndim != 2:
-        raise ValueError(f"W: the Hessian takes one point of shape (n, d), got {W.shape}")
-    V = _check_teacher(W, V)
+def _hessian_loops(W: Array, V: Array) -> Array:
+    """∇²F pair by pair (the reference the vectorized :func:`hessian` is tested against)."""
     n, d = W.shape
     H = np.zeros((n * d, n * d))
     for i in range(n):
@@ -335,213 +289,51 @@ def hessian(W: ArrayLike, V: ArrayLike) -> Array:
     return H
 
 
-# ------------------------------------------------------------------ the experiment
-def initial_weights(runs: int, n: int, d: int, seed: int) -> Array:
-    """R × n × d initial weights, entries i.i.d. N(0, 1/d), from ``default_rng(seed)``."""
-    for name, val in (("runs", runs), ("n", n), ("d", d)):
-        if isinstance(val, bool) or not isinstance(val, (int, np.integer)) or val < 1:
-            raise ValueError(f"{name}: must be a positive integer, got {val!r}")
-    rng = np.random.default_rng(seed)
-    return rng.standard_normal((runs, n, d)) / np.sqrt(d)
+def _ww_sum(U: Array, a: Array, X: Array, sign: Array) -> Array:
+    """Σ_x sign_x·∂²_ww g(w_i, x) for every row i (n, d, d): (‖x‖/(2πa_i))[s(I − ûûᵀ) + ppᵀ/s]."""
+    b = np.linalg.norm(X, axis=1)
+    Xh = X / b[:, None]
+    th = _angle(U[:, None, :], Xh[None, :, :])
+    sn, c = np.sin(th), np.cos(th)
+    P = Xh[None, :, :] - c[:, :, None] * U[:, None, :]  # (n, m, d)
+    wgt = sign[None, :] * b[None, :] / np.where(sn > 1e-300, sn, np.inf)  # ppᵀ/s → 0 as s → 0
+    S = (sign[None, :] * b[None, :] * sn).sum(1)  # Σ sign·‖x‖·s
+    d = U.shape[1]
+    proj = np.eye(d)[None] - U[:, :, None] * U[:, None, :]
+    return (S[:, None, None] * proj + np.einsum("im,imd,ime->ide", wgt, P, P)) / (TWO_PI * a[:, None, None])
 
 
-# F is a sum of ≤ (n + k)² kernel terms of size ≲ max ‖w‖‖v‖ (≈ 1 along these runs); with unit
-# roundoff 1.1e-16 its float64 value is off by ≲ 1600·2.2e-16 ≈ 4e-13 for n + k ≤ 40, so a rise
-# below 1e-12·max(1, |F|) is rounding, not ascent.
-INCREASE_TOL = 1e-12
+def hessian(W: ArrayLike, V: ArrayLike) -> Array:
+    """∇²F(W) in closed form, (nd × nd), coordinates ordered (w_1, …, w_n) (W of shape (n, d)).
 
-# status codes of a run
-CONVERGED = 0  # max_i ‖∇_{w_i}F‖ ≤ tol
-GOOD_EARLY = 1  # F < bad_loss reached on a monotone trajectory (stopped there)
-NOT_CONVERGED = 2  # iteration cap reached first
-STATUS_NAMES = {CONVERGED: "converged", GOOD_EARLY: "good_early", NOT_CONVERGED: "not_converged"}
-
-
-@dataclass
-class GDResult:
-    """End of R gradient-descent runs (arrays indexed by run)."""
-
-    W: Array  # end points (R, n, d)
-    loss: Array  # F at the end points
-    grad_max: Array  # max_i ‖∇_{w_i}F‖ at the end points
-    status: NDArray[np.int64]  # CONVERGED / GOOD_EARLY / NOT_CONVERGED
-    iterations: NDArray[np.int64]
-    restarts: NDArray[np.int64]  # step halvings (restart from W0) per run
-    step: Array  # final step per run
-    loss_increases: NDArray[np.int64]  # iterations where F went up (monotonicity check)
-
-
-def gradient_descent(
-    W0: ArrayLike,
-    V: ArrayLike,
-    *,
-    step: float = 0.1,
-    tol: float = 1e-9,
-    max_iter: int = 100_000,
-    blowup: float = 1e4,
-    bad_loss: float | None = 1e-3,
-    max_restarts: int = 30,
-) -> GDResult:
-    """Full-batch GD on F for a batch of runs W0 (R, n, d), vectorized over runs.
-
-    Each run: W ← W − η∇F(W); if ‖∇F(W)‖ > ``blowup`` (or F, ∇F stop being finite) the run
-    restarts from its W0 with η/2; it stops CONVERGED when max_i ‖∇_{w_i}F‖ ≤ ``tol``. With
-    ``bad_loss`` set, a run stops GOOD_EARLY as soon as F < bad_loss: GD is then a descent method
-    on that run (F never rose along its trajectory beyond rounding — counted in
-    ``loss_increases``), so it cannot end at F ≥ bad_loss; the early stop saves the slow
-    (degenerate, sublinear) approach to the global minima of the over-specified nets. Runs still
-    going after ``max_iter`` iterations, or needing more than ``max_restarts`` halvings, are
-    NOT_CONVERGED. A rise of F counts in ``loss_increases`` when it exceeds
-    ``INCREASE_TOL``·max(1, |F|) (the rounding of the closed form, see there).
-    """
-    W0 = _as_weights(W0, "W0")
-    if W0.ndim != 3:
-        raise ValueError(f"W0: need a batch of shape (R, n, d), got {W0.shape}")
-    V = _check_teacher(W0, V)
-    if not (np.isfinite(step) and step > 0):
-        raise ValueError(f"step: must be positive, got {step!r}")
-    if not (np.isfinite(tol) and tol > 0):
-        raise ValueError(f"tol: must be positive, got {tol!r}")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
-        raise ValueError(f"max_iter: must be a positive integer, got {max_iter!r}")
-    _, G0 = _loss_grad(W0, V)
-    g0 = np.sqrt((G0**2).sum(axis=(-1, -2)))
-    if np.any(g0 > blowup):
-        raise ValueError(
-            f"W0: gradient norm {g0.max():.3g} > blowup = {blowup:g} at the initial point itself; "
-            "restarting there with a smaller step could never help"
-        )
-    vconst = _teacher_constant(V)
-    R = W0.shape[0]
-    W_end = W0.copy()
-    F_end = np.full(R, np.nan)
-    g_end = np.full(R, np.nan)
-    status = np.full(R, NOT_CONVERGED, dtype=np.int64)
-    iters = np.zeros(R, dtype=np.int64)
-    restarts = np.zeros(R, dtype=np.int64)
-    steps = np.full(R, float(step))
-    increases = np.zeros(R, dtype=np.int64)
-
-    ids = np.arange(R)  # runs still going
-    W = W0.copy()
-    eta = steps.copy()
-    F_prev = np.full(R, np.inf)
-    it = 0
-    while ids.size:
-        F, G = _loss_grad(W, V, vconst=vconst)
-        gn = np.sqrt((G * G).sum(axis=-1))  # (r, n)
-        gtot = np.sqrt((gn * gn).sum(axis=-1))
-        broken = (gtot > blowup) | ~(np.isfinite(F) & np.isfinite(gtot))
-        blow = broken & (restarts[ids] < max_restarts)
-        if np.any(blow):  # restart from the initial point with half the step
-            r = ids[blow]
-            W[blow] = W0[r]
-            eta[blow] *= 0.5
-            restarts[r] += 1
-            F_prev[blow] = np.inf
-            F, G = _loss_grad(W, V, vconst=vconst)
-            gn = np.sqrt((G * G).sum(axis=-1))
-            broken = broken & ~blow  # the restarted runs are back at W0 (finite, below blowup)
-        gmax = gn.max(axis=-1)
-        increases[ids] += F > F_prev + INCREASE_TOL * np.maximum(1.0, np.abs(F_prev))
-        done_conv = (gmax <= tol) & ~broken
-        if bad_loss is None:
-            done_good = np.zeros_like(done_conv)
-        else:
-            done_good = (F < bad_loss) & ~done_conv & ~broken
-        done = done_conv | done_good | broken | (it >= max_iter)
-        if np.any(done):
-            r = ids[done]
-            W_end[r] = W[done]
-            F_end[r] = F[done]
-            g_end[r] = gmax[done]
-            iters[r] = it
-            steps[r] = eta[done]
-            status[r] = np.where(done_conv[done], CONVERGED, np.where(done_good[done], GOOD_EARLY, NOT_CONVERGED))
-            keep = ~done
-            ids, W, G, F, eta = ids[keep], W[keep], G[keep], F[keep], eta[keep]
-        W = W - eta[:, None, None] * G
-        F_prev = F
-        it += 1
-    return GDResult(W_end, F_end, g_end, status, iters, restarts, steps, increases)
-
-
-@dataclass
-class ExperimentResult:
-    """One (k, n) row of the table: how the runs ended."""
-
-    k: int
-    n: int
-    runs: int
-    seed: int
-    bad: int  # converged with F ≥ bad_loss
-    good: int  # converged with F < bad_loss, or reached F < bad_loss early
-    not_converged: int  # excluded from the rate (never counted silently)
-    decided: int  # bad + good: the denominator of the rate
-    restarts: int
-    loss_increases: int  # iterations with F rising beyond rounding, over all runs
-    loss_increases_good_early: int  # … over the runs classified good early (must be 0)
-    max_iterations: int
-    bad_losses: list[float] = field(default_factory=list)
-    gd: GDResult | None = None
-
-    @property
-    def rate(self) -> float:
-        return self.bad / self.decided if self.decided else float("nan")
-
-    def summary(self) -> dict:
-        return {
-            "k": self.k, "n": self.n, "runs": self.runs, "seed": self.seed, "bad": self.bad,
-            "good": self.good, "not_converged": self.not_converged, "decided": self.decided,
-            "rate": self.rate, "restarts": self.restarts, "loss_increases": self.loss_increases,
-            "loss_increases_good_early": self.loss_increases_good_early,
-            "max_iterations": self.max_iterations,
-            "distinct_bad_losses": sorted({round(x, 9) for x in self.bad_losses}),
-        }
-
-
-def run_experiment(
-    k: int,
-    n: int,
-    runs: int,
-    seed: int,
-    *,
-    max_iter: int = 100_000,
-    tol: float = 1e-9,
-    bad_loss: float = 1e-3,
-    step: float = 0.1,
-) -> ExperimentResult:
-    """``runs`` GD runs for teacher v_j = e_j (d = k) and student width n; classify the ends."""
-    V = teacher(k)
-    W0 = initial_weights(runs, n, k, seed)
-    res = gradient_descent(W0, V, step=step, tol=tol, max_iter=max_iter, bad_loss=bad_loss)
-    conv = res.status == CONVERGED
-    bad_mask = conv & (res.loss >= bad_loss)
-    good = int(np.sum(conv & (res.loss < bad_loss)) + np.sum(res.status == GOOD_EARLY))
-    bad = int(bad_mask.sum())
-    return ExperimentResult(
-        k=k, n=n, runs=runs, seed=seed, bad=bad, good=good,
-        not_converged=int(np.sum(res.status == NOT_CONVERGED)), decided=bad + good,
-        restarts=int(res.restarts.sum()), loss_increases=int(res.loss_increases.sum()),
-        loss_increases_good_early=int(res.loss_increases[res.status == GOOD_EARLY].sum()),
-        max_iterations=int(res.iterations.max()), bad_losses=[float(x) for x in res.loss[bad_mask]],
-        gd=res,
-    )
-
-
-def distinct_points(losses: ArrayLike, rel_tol: float = 1e-6) -> list[int]:
-    """Indices of the first occurrence of each distinct loss value (relative tolerance ``rel_tol``).
-
-    End points related by a symmetry of F (permuting student neurons; permuting the teacher's
-    coordinates together with its neurons) have equal loss, so equal losses are taken as one
-    orbit — a proxy: distinct losses certainly are distinct points.
-    """
-    L = np.asarray(losses, dtype=float)
-    chosen: list[int] = []
-    for i in np.argsort(L, kind="stable"):
-        if all(abs(L[i] - L[j]) > rel_tol * max(abs(L[j]), 1e-300) for j in chosen):
-            chosen.append(int(i))
-    return sorted(chosen)
+    Vectorized over pairs (module docstring's blocks); equal to the pair-by-pair
+    :func:`_hessian_loops` to rounding (tested)."""
+    W = _as_weights(W)
+    if W.ndim != 2:
+        raise ValueError(f"W: the Hessian takes one point of shape (n, d), got {W.shape}")
+    V = _check_teacher(W, V)
+    n, d = W.shape
+    a = np.linalg.norm(W, axis=1)
+    U = W / a[:, None]
+    off = ~np.eye(n, dtype=bool)
+    diag = _ww_sum(U, a, W, np.ones(n))
+    # the i' = i term of Σ_{i'} (θ = 0, p = 0) contributes nothing; remove nothing
+    diag -= _ww_sum(U, a, V, np.ones(V.shape[0]))
+    diag += 0.5 * np.eye(d)[None]
+    # off-diagonal blocks ∂²_wv g(w_i, w_i') = [(π−θ)I + cs v̂v̂ᵀ − c qqᵀ/s + s(v̂qᵀ + qv̂ᵀ)]/(2π), v̂ = û_i'
+    th = _angle(U[:, None, :], U[None, :, :])
+    sn, c = np.sin(th), np.cos(th)
+    Vh = np.broadcast_to(U[None, :, :], (n, n, d))
+    Q = U[:, None, :] - c[:, :, None] * Vh
+    inv_s = 1.0 / np.where(sn > 1e-300, sn, np.inf)
+    M = (np.pi - th)[:, :, None, None] * np.eye(d)
+    M = M + (c * sn)[:, :, None, None] * Vh[..., :, None] * Vh[..., None, :]
+    M = M - (c * inv_s)[:, :, None, None] * Q[..., :, None] * Q[..., None, :]
+    M = M + sn[:, :, None, None] * (Vh[..., :, None] * Q[..., None, :] + Q[..., :, None] * Vh[..., None, :])
+    M = M / TWO_PI
+    M[~off] = 0.0
+    M[np.arange(n), np.arange(n)] = diag
+    return M.transpose(0, 2, 1, 3).reshape(n * d, n * d)
 
 
 # ------------------------------------------------------------------ the Taylor certificate
