@@ -50,10 +50,6 @@ NETWORK_FIX = pytest.mark.xfail(
     reason="numerics/network.py (check_data, pack, forward) casts complex input to float with a "
     "ComplexWarning: not on any branch's list; the lead adds the complex check there, then removes this mark",
 )
-SS18_FIX = pytest.mark.xfail(
-    strict=True,
-    reason="complex input in ss18.gradient_descent: fixed on the ss18 branch (remove this mark after the merge)",
-)
 
 
 # --------------------------------------------------------------------------- the rule
@@ -237,7 +233,6 @@ def test_basin_values_rejects_a_fractional_process_count(_):
 
 
 # --------------------------------------------------------------------------- numerics: ss18
-@SS18_FIX
 @BASIN_FUZZ
 @given(fuzzed((1, 2, 2)))
 @example(np.eye(2)[None] * 0.5 + 1e-3j).via("issue 12: complex W0")
