@@ -125,7 +125,8 @@ def test_good_basin_probability_meets_the_bound_over_widths_and_dimensions(evide
 @pytest.mark.claim("SS16.Thm2", kind="statistical", control=True)
 def test_bound_with_base_one_half_is_rejected(evidence, profile):
     N = profile.samples(4000)
-    with pytest.raises(ClaimRejected) as exc:
+    mutated = "|".join(f"{float(mutated_bound(Fraction(1, 2))(n, 4)):.6g}" for n in (8, 10, 12)).replace(".", r"\.")
+    with pytest.raises(ClaimRejected, match=rf"^claimed P ≥ ({mutated}), but ") as exc:   # the mutated bound's
         check_thm2_monte_carlo({4: (8, 10, 12)}, N, bound_fn=mutated_bound(Fraction(1, 2)))
     evidence.record(mutation="3/4 → 1/2 in 1 − 2d(3/4)^n", rejected=True, message=str(exc.value),
                     samples=N, seed=MC_SEED)
