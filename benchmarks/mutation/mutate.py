@@ -9,14 +9,16 @@ Usage (from the repository root, with this tree first on the path)::
 Why a harness of our own rather than mutmut 3: mutmut rewrites every function into a trampoline
 in a copied ``mutants/`` tree, which does not mutate module-level constants or default
 arguments (where this code keeps its tolerances and false-alarm levels), and it has no place
-for an equivalent mutant's reason. This harness is ~400 lines of standard library + coverage.
+for an equivalent mutant's reason. This harness is standard library + coverage.py.
 
 How one run works:
 
-1. **Coverage map** (cached in ``--cache-dir`` under a hash of every source and test file): each
-   test file of ``tests/`` and ``property_tests/`` runs once, unmutated, under ``coverage`` in a
-   forked child; the map records which test files execute which lines of ``numerics/`` and
-   ``theory/``, and how long each file takes.
+1. **Coverage map**, cached in ``--cache-dir`` per test file (under a hash of that file and of
+   every ``.py`` file of ``numerics/``, ``theory/``, ``overspec/``): each test file of ``tests/``
+   and ``property_tests/`` runs once, unmutated, under ``coverage`` in a forked child, with one
+   coverage context per test, so the map records which *tests* execute which lines of
+   ``numerics/`` and ``theory/``, how long each test takes, and which tests fail unmutated
+   (those are never run against a mutant: they cannot kill).
 2. **Mutants** (``ast``): for every site of the module, one mutation —
    an ordering comparison negated (``<`` → ``>=``), plus the boundary (``<`` → ``<=``) when one
    side is an integer literal; ``==``/``!=``, ``is``/``is not``, ``in``/``not in`` swapped;
@@ -26,21 +28,24 @@ How one run works:
    (a tolerance loosened tenfold) else x + 1, 0.0 → 1.0); a guard disabled
    (``if cond: raise …`` → ``if False: raise …``); ``min``↔``max``, ``any``↔``all``,
    ``argmin``↔``argmax``, ``floor``↔``ceil``, ``minimum``↔``maximum``. Not mutated: docstrings,
-   strings, annotations, decorators, the arguments of ``raise`` (messages), ``__all__``.
+   strings, annotations, decorators, the arguments of ``raise`` (messages), ``__all__``, chained
+   comparisons' operators (their operands are).
    When a module has more than ``--cap`` mutants, ``--cap`` of them are drawn with
-   ``random.Random(seed ⊕ crc32(path))`` (deterministic; the report says so).
+   ``random.Random(seed ⊕ crc32(path)).sample`` (deterministic; the report says so).
 3. **Runs** (fork server): this parent imports the heavy third-party libraries once (NumPy,
    SciPy, SymPy, CVXPY, Hypothesis, pytest, …) but no project module. Each mutant runs in a
-   forked child whose import system serves the mutated code object for the target module
-   (the file on disk is never touched), as ``pytest.main([...covering test files..., "-x"])``,
-   fastest file first, with a timeout of 3 × the files' unmutated time + 20 s. Exit status 0 =
-   survived; tests failed, collection error or timeout = killed. A mutant on a line no test
-   executes survives without a run ("not covered").
+   forked child (its own process group) whose import system serves the mutated code object for
+   the target module (the file on disk is never touched), as ``pytest.main([test ids…, "-x"])``
+   over the tests that execute the mutated statement (for a default argument: the function's
+   body; for a line run only at import: every test of the files that import it), fastest first,
+   with a timeout of 3 × those tests' unmutated time + 30 s (at most ``--max-timeout``, 300 s).
+   Exit status 0 = survived; tests failed, collection error or timeout = killed. A mutant on a
+   line no test executes survives without a run ("uncovered").
 4. **Equivalents** (``benchmarks/mutation/equivalents.toml``): a mutant matched there by module,
    source line text and mutation is not run; it is listed with its reason and excluded from the
-   score. Score = killed / (tried − equivalent).
+   score. Score = (killed + timeout) / (tried − equivalent).
 5. **Report**: ``--report`` (Markdown) and ``--json``; every survivor with file:line:col and the
-   mutation.
+   mutation. ``--merge A.json B.json --report R.md`` joins runs made with different caps.
 """
 
 from __future__ import annotations
@@ -477,20 +482,19 @@ def select_tests(cov: dict, module: str, lo: int, hi: int) -> tuple[list[str], f
     A line that runs only at import (a module-level constant, say) selects every test of the
     files that import it. Tests that fail unmutated are never selected (they cannot kill).
     """
+    bad = {t for v in cov.values() for t in v.get("failed", [])}
     ids: dict[str, float] = {}
     files: set[str] = set()
     for f, v in cov.items():
         for ln, ctxs in v["lines"].get(module, {}).items():
             if lo <= int(ln) <= hi:
                 for c in ctxs:
-                    if c:
-                        ids[c] = v["durations"].get(c, 0.0)
-                    else:
+                    if not c:
                         files.add(f)
+                    elif c not in bad:
+                        ids[c] = v["durations"].get(c, 0.0)
     if not ids:
-        ids = {c: t for f in files for c, t in cov[f]["durations"].items()}
-    bad = {t for v in cov.values() for t in v.get("failed", [])}
-    ids = {c: t for c, t in ids.items() if c not in bad}
+        ids = {c: t for f in files for c, t in cov[f]["durations"].items() if c not in bad}
     return sorted(ids, key=lambda c: (ids[c], c)), sum(ids.values())
 
 
@@ -519,7 +523,9 @@ def _modules(args: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("modules", nargs="+", help="files, directories or dotted names under numerics/ and theory/")
+    ap.add_argument("modules", nargs="*", help="files, directories or dotted names under numerics/ and theory/")
+    ap.add_argument("--merge", nargs="+", metavar="JSON",
+                    help="write --report from the --json results of earlier runs (no mutant is run)")
     ap.add_argument("--cap", type=int, default=0, help="at most this many mutants per module (0: all)")
     ap.add_argument("--seed", type=int, default=9, help="sampling seed (with --cap)")
     ap.add_argument("-j", "--jobs", type=int, default=1, help="mutants run at the same time")
@@ -529,9 +535,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--list", action="store_true", help="list the mutants and stop")
     ap.add_argument("--test-files", nargs="+", help="use only these test files (default: every test_*.py of "
                     "tests/ and property_tests/); a mutant no selected file executes counts as uncovered")
+    ap.add_argument("--max-timeout", type=float, default=300.0,
+                    help="cap on a mutant's timeout in seconds (default 300; the timeout is otherwise "
+                         "3 × its tests' unmutated time + 30 s)")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every mutant's outcome")
     ap.add_argument("--logs", help="keep each mutant's pytest output in this directory")
     args = ap.parse_args(argv)
+    if args.merge:
+        return _merge(args.merge, args.report)
+    if not args.modules:
+        ap.error("give at least one module (or --merge)")
 
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -586,7 +599,7 @@ def _run(args, argv, plan, totals, equivalents, pool) -> int:
             if not x.tests:
                 x.status = "uncovered"
                 continue
-            timeout = 3.0 * cost + 30.0
+            timeout = min(3.0 * cost + 30.0, args.max_timeout)
             log = os.path.join(args.logs, f"{m.replace('/', '_')}-{x.index}.log") if args.logs else None
             by_tag[(m, x.index)] = x
             results += pool.submit((m, x.index), timeout, x.tests, extra, (m, x.index), None, log)
@@ -626,6 +639,25 @@ def _run(args, argv, plan, totals, equivalents, pool) -> int:
     return 0
 
 
+def _merge(files: list[str], report: str | None) -> int:
+    """One Markdown report from several runs' JSON results (each run's command is listed)."""
+    runs = [json.loads(Path(f).read_text()) for f in files]
+    plan: dict[str, list[Mutant]] = {}
+    totals: dict[str, int] = {}
+    seconds: dict[str, float] = {}
+    for r in runs:
+        for m, muts in r["mutants"].items():
+            plan[m] = [Mutant(**{**x, "stmt_lines": tuple(x["stmt_lines"])}) for x in muts]
+            totals[m] = r["totals"][m]
+            seconds[m] = r["module_seconds"].get(m, 0.0)
+    text = _markdown(runs[0]["meta"], plan, totals, seconds, runs=[r["meta"] for r in runs])
+    if report:
+        Path(report).write_text(text)
+    else:
+        print(text)
+    return 0
+
+
 def _counts(muts: list[Mutant]) -> dict:
     c = {s: sum(x.status == s for x in muts) for s in ("killed", "timeout", "survived", "uncovered", "equivalent")}
     c["tried"] = len(muts)
@@ -634,13 +666,17 @@ def _counts(muts: list[Mutant]) -> dict:
     return c
 
 
-def _markdown(meta: dict, plan: dict, totals: dict, module_time: dict) -> str:
-    out = ["# Mutation report", "", f"Command: `{meta['command']}`", "",
-           f"Made {meta['date']} at commit {meta['commit']}; load average at the end "
-           f"{meta['load'][0]:.1f}/{meta['load'][1]:.1f}/{meta['load'][2]:.1f}; {meta['jobs']} mutant(s) at a time; "
-           + (f"at most {meta['cap']} mutants per module, drawn with seed {meta['seed']} "
-              "(`random.Random(seed ^ crc32(path))`)." if meta["cap"] else "every mutant of every module."),
-           "", "Score = (killed + timeout) / (tried − equivalent). *Uncovered*: no test executes the line "
+def _run_line(meta: dict) -> str:
+    return (f"`{meta['command']}` — made {meta['date']} at commit {meta['commit']}; load average at the end "
+            f"{meta['load'][0]:.1f}/{meta['load'][1]:.1f}/{meta['load'][2]:.1f}; {meta['jobs']} mutant(s) at a time; "
+            + (f"at most {meta['cap']} mutants per module, drawn with seed {meta['seed']} "
+               "(`random.Random(seed ^ crc32(path))`)." if meta["cap"] else "every mutant of every module."))
+
+
+def _markdown(meta: dict, plan: dict, totals: dict, module_time: dict, runs: list[dict] | None = None) -> str:
+    out = ["# Mutation report", "", "Made by:", ""]
+    out += [f"- {_run_line(r)}" for r in (runs or [meta])]
+    out += ["", "Score = (killed + timeout) / (tried − equivalent). *Uncovered*: no test executes the line "
            "(a survivor found without a run).", "",
            "| module | mutants | tried | killed | timeout | survived | uncovered | equivalent | score | seconds |",
            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
