@@ -17,6 +17,7 @@ import sympy as sp
 from overspec.testing import ClaimRejected
 from theory.khatri_rao import (
     differentiable_point_ranks,
+    generic_full_rank_witness,
     exact_rank,
     khatri_rao,
     random_rational_matrix,
@@ -193,3 +194,11 @@ def test_slope_matrix_is_the_units_slopes_and_rejects_kinks():
         slope_matrix(W, X, LEAKY, sp.Matrix([[1, 2]]))
     with pytest.raises(ValueError, match="^W, X: W has 2 inputs"):
         slope_matrix(W, sp.Matrix([[1, 2, 3]]))
+
+
+def test_schwartz_zippel_bound_matches_the_range_of_the_draws():
+    """The recorded bound deg/|S| uses |S| = 2·10⁶ + 1 numerators: the draws must span that range."""
+    w = generic_full_rank_witness(2, 2, 3)
+    assert w["schwartz_zippel_bound"] == sp.Rational(2 * 3, 2 * 10**6 + 1)
+    M = random_rational_matrix(20, 20, seed=3)
+    assert max(abs(e.p) for e in M) > 10**5 and all(abs(e.p) <= 10**6 and 1 <= e.q for e in M)

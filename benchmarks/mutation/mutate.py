@@ -505,6 +505,11 @@ def _load_equivalents() -> list[dict]:
     return tomllib.loads(EQUIVALENTS.read_text()).get("equivalent", [])
 
 
+def _equivalent(equivalents: list[dict], x: Mutant) -> dict | None:
+    return next((e for e in equivalents if e["module"] == x.module and e["line"] == x.line_text
+                 and e["mutation"] == x.description), None)
+
+
 def _modules(args: list[str]) -> list[str]:
     out = []
     for a in args:
@@ -590,8 +595,7 @@ def _run(args, argv, plan, totals, equivalents, pool) -> int:
         by_tag = {}
         results = []
         for x in muts:
-            eq = next((e for e in equivalents if e["module"] == m and e["line"] == x.line_text
-                       and e["mutation"] == x.description), None)
+            eq = _equivalent(equivalents, x)
             if eq is not None:
                 x.status, x.reason = "equivalent", eq["reason"]
                 continue
@@ -642,12 +646,17 @@ def _run(args, argv, plan, totals, equivalents, pool) -> int:
 def _merge(files: list[str], report: str | None) -> int:
     """One Markdown report from several runs' JSON results (each run's command is listed)."""
     runs = [json.loads(Path(f).read_text()) for f in files]
+    equivalents = _load_equivalents()
     plan: dict[str, list[Mutant]] = {}
     totals: dict[str, int] = {}
     seconds: dict[str, float] = {}
     for r in runs:
         for m, muts in r["mutants"].items():
             plan[m] = [Mutant(**{**x, "stmt_lines": tuple(x["stmt_lines"])}) for x in muts]
+            for x in plan[m]:  # equivalents added since the run: a survivor that is one is not a miss
+                eq = _equivalent(equivalents, x)
+                if eq is not None and x.status in ("survived", "uncovered"):
+                    x.status, x.reason = "equivalent", eq["reason"]
             totals[m] = r["totals"][m]
             seconds[m] = r["module_seconds"].get(m, 0.0)
     text = _markdown(runs[0]["meta"], plan, totals, seconds, runs=[r["meta"] for r in runs])
