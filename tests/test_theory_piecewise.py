@@ -115,3 +115,11 @@ def test_piecewise_linear_validation():
         ReluNet1D.of([1], [0, 1], [1], 0)
     with pytest.raises(ValueError, match="floats"):
         ReluNet1D.of([0.5], [0], [1], 0)
+
+
+def test_one_node_count_does_not_exclude_a_one_node_function():
+    """σ(x) on [−1, 1] (slopes 0 and 1, one kink) is a one-node net: the counting argument must not
+    call it impossible — it is the largest count over the cases (2 slopes, 1 kink) that bounds a node."""
+    relu = PiecewiseLinear((sp.Integer(-1), sp.Integer(0), sp.Integer(1)), (sp.Integer(0), X))
+    assert one_node_fit_impossible(relu)["impossible"] is False
+    assert one_node_fit_impossible(REV_TARGET)["impossible"] is True

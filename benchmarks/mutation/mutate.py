@@ -625,6 +625,14 @@ def _run(args, argv, plan, totals, equivalents, pool) -> int:
             if x.status in ("survived", "uncovered"):
                 print(f"    SURVIVED {m}:{x.line}:{x.col} [{x.kind}] {x.description}", flush=True)
 
+        _write(args, argv, plan, totals, module_time, t_cov)
+    return 0
+
+
+def _write(args, argv, plan, totals, module_time, t_cov) -> None:
+    """--json and --report for the modules finished so far (written after every module, so an
+    interrupted run keeps what it measured)."""
+    done = {m: plan[m] for m in module_time}
     meta = {
         "command": "PYTHONPATH=$PWD python benchmarks/mutation/mutate.py " + " ".join(argv or sys.argv[1:]),
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
@@ -632,15 +640,15 @@ def _run(args, argv, plan, totals, equivalents, pool) -> int:
                                  text=True).stdout.strip(),
         "load": os.getloadavg(),
         "cap": args.cap, "seed": args.seed, "jobs": args.jobs, "coverage_map_seconds": t_cov,
+        "modules_done": len(done), "modules_planned": len(plan),
     }
     if args.json:
         Path(args.json).write_text(json.dumps({
-            "meta": meta, "totals": totals, "module_seconds": module_time,
-            "mutants": {m: [asdict(x) for x in muts] for m, muts in plan.items()},
+            "meta": meta, "totals": {m: totals[m] for m in done}, "module_seconds": module_time,
+            "mutants": {m: [asdict(x) for x in muts] for m, muts in done.items()},
         }, indent=1))
     if args.report:
-        Path(args.report).write_text(_markdown(meta, plan, totals, module_time))
-    return 0
+        Path(args.report).write_text(_markdown(meta, done, totals, module_time))
 
 
 def _merge(files: list[str], report: str | None) -> int:
