@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 
 import mpmath
 import numpy as np
@@ -260,3 +261,16 @@ def test_run_trials_on_a_dask_local_cluster_matches_joblib(monkeypatch, n_worker
         assert run_trials(_uniform_trial, 29, 11) == expected
         monkeypatch.delenv(DASK_SCHEDULER_ENV)
     assert run_trials(_uniform_trial, 29, 11, n_jobs=2) == expected
+
+
+def _pid_trial(rng: np.random.Generator, index: int) -> int:
+    return os.getpid()
+
+
+def test_run_trials_runs_serially_in_this_process_only_when_asked():
+    """n_jobs=1 (or a single trial) runs here; n_jobs=2 and n_jobs=-1 (all cores) use worker processes."""
+    assert set(run_trials(_pid_trial, 4, 0, n_jobs=1)) == {os.getpid()}
+    assert set(run_trials(_pid_trial, 1, 0, n_jobs=2)) == {os.getpid()}
+    assert os.getpid() not in set(run_trials(_pid_trial, 4, 0, n_jobs=2))
+    if (os.cpu_count() or 1) > 1:
+        assert os.getpid() not in set(run_trials(_pid_trial, 4, 0, n_jobs=-1))
