@@ -123,6 +123,40 @@ def test_claim_of_identical_gradients_is_rejected_for_random_init(evidence):
     evidence.record(mutation="random init claimed to keep the twin property", rejected=True, seed=23)
 
 
+def _nudged_twin_net(rng: np.random.Generator, rel: float) -> sym.QANet:
+    """A random net whose unit 1 is a copy of unit 0 with one incoming weight scaled by 1 + rel."""
+    net = random_net(rng, 3, 4)
+    W, b, V = net.W.copy(), net.b_h.copy(), net.V.copy()
+    W[:, 1], b[1], V[1] = W[:, 0], b[0], V[0]
+    W[0, 1] *= 1.0 + rel
+    return sym.make_qanet(W, b, V, net.b_o)
+
+
+@pytest.mark.claim("QA.symmetry-broken", kind="numerical", control=True)
+@pytest.mark.parametrize("activation", SMOOTH)
+def test_units_closer_than_the_rounding_floor_are_rejected_as_equal(evidence, activation):
+    """Mutation: two units that differ by a relative 1e-13 in one weight — distinct numbers, but
+    their gradients differ by less than the rounding allowance, so "different gradients" cannot
+    be certified. The rejection comes from the floor (the difference is > 0), and the same pair
+    nudged by 1e-9 (gradient difference ~1e3 × the floor) is accepted: the floor is neither 0
+    nor so large that it swallows real differences."""
+    rng = np.random.default_rng(24)
+    X, t = _data(rng)
+    close = _nudged_twin_net(np.random.default_rng(24 + 1), 1e-13)
+    g = sym.gradients(close, X, t, activation)
+    diff = float(sym.unit_gradient_differences(g)[0, 1])
+    floor = gradient_noise_floor(g, X.shape[0], X.shape[1])
+    assert 0.0 < diff <= floor
+    with pytest.raises(ClaimRejected, match=r"^units 0 and 1 receive equal gradients"):
+        check_unit_gradients_distinct(close, X, t, activation)
+    apart = _nudged_twin_net(np.random.default_rng(24 + 1), 1e-9)
+    out = check_unit_gradients_distinct(apart, X, t, activation)
+    assert out["smallest_pairwise_gradient_difference"] > 100 * out["noise_floor"]
+    evidence.record(mutation="units 1e-13 apart claimed distinct", rejected=True, activation=activation,
+                    difference=diff, noise_floor=floor,
+                    accepted_at_1e_9=out["smallest_pairwise_gradient_difference"] / out["noise_floor"])
+
+
 def test_relu_dead_units_share_the_zero_gradient_with_positive_probability():
     """The documented exception: for ReLU, random init can give two units equal (zero) gradients.
     Over 200 seeds with 2 samples, some draw has two units dead on all data; the check rejects it."""

@@ -125,7 +125,8 @@ def test_good_basin_probability_meets_the_bound_over_widths_and_dimensions(evide
 @pytest.mark.claim("SS16.Thm2", kind="statistical", control=True)
 def test_bound_with_base_one_half_is_rejected(evidence, profile):
     N = profile.samples(4000)
-    with pytest.raises(ClaimRejected) as exc:
+    mutated = "|".join(f"{float(mutated_bound(Fraction(1, 2))(n, 4)):.6g}" for n in (8, 10, 12)).replace(".", r"\.")
+    with pytest.raises(ClaimRejected, match=rf"^claimed P ≥ ({mutated}), but ") as exc:   # the mutated bound's
         check_thm2_monte_carlo({4: (8, 10, 12)}, N, bound_fn=mutated_bound(Fraction(1, 2)))
     evidence.record(mutation="3/4 → 1/2 in 1 − 2d(3/4)^n", rejected=True, message=str(exc.value),
                     samples=N, seed=MC_SEED)
@@ -173,6 +174,20 @@ def test_exact_sufficient_probability_rejects_base_two_thirds(evidence):
     evidence.record(mutation="3/4 → 2/3", rejected=True, message=str(exc.value))
 
 
+def cross_check_alpha(data, n: int, alpha, tol: float, basin_values=None) -> float:
+    """Claim check for α(n) (the value the Monte Carlo compares every basin with): it must equal the
+    global minimum of width n by enumeration (numerics.arrangement, within ``tol``) and, when the
+    exact values of all basins are given, their minimum exactly. ClaimRejected otherwise; returns
+    the global minimum."""
+    gm = global_minimum(data.X, data.y, n).value
+    if basin_values is not None and min(basin_values) != alpha:
+        raise ClaimRejected(f"width {n}: α = {alpha} but the minimum over all {len(basin_values)} basins is "
+                            f"{min(basin_values)}")
+    if abs(gm - float(alpha)) > tol:
+        raise ClaimRejected(f"width {n}: α = {float(alpha):.6g} but the global minimum by enumeration is {gm:.6g}")
+    return gm
+
+
 @pytest.mark.claim("SS16.Thm2", kind="exact")
 def test_closed_form_alpha_and_bas_agree_with_the_basin_engine(evidence):
     """Every basin of a small singleton instance: the exact closed-form Bas equals the certified
@@ -195,12 +210,10 @@ def test_closed_form_alpha_and_bas_agree_with_the_basin_engine(evidence):
             worst_float = max(worst_float, abs(float(exact) - singleton_basin_value(data.X, data.y, A, b)))
             vals.append(exact)
         alpha_n = table.alpha(n)
-        gm = global_minimum(data.X, data.y, n).value
+        gm = cross_check_alpha(data, n, alpha_n, tol, basin_values=vals)
         worst_float = max(worst_float, abs(float(alpha_n) - singleton_global_minimum(data.X, data.y, n)))
         rows.append({"n": n, "alpha": str(alpha_n), "min_over_basins": str(min(vals)), "global_minimum": gm,
                      "basins": len(vals)})
-        assert min(vals) == alpha_n, (n, min(vals), alpha_n)
-        assert abs(gm - float(alpha_n)) <= tol, (n, gm, alpha_n)
     assert worst <= tol
     for n in (4, 6):  # wider nets: random patterns against the engine
         rng = np.random.default_rng(DATA_SEED + n)
@@ -208,8 +221,7 @@ def test_closed_form_alpha_and_bas_agree_with_the_basin_engine(evidence):
             sigma, b = sample_signs(rng, n, d)
             eng = basin_value(data.X, data.y, singleton_pattern(data, sigma), b)
             worst = max(worst, abs(float(table.bas(sigma, b)) - eng.value))
-        gm = global_minimum(data.X, data.y, n).value
-        assert abs(gm - float(table.alpha(n))) <= tol
+        gm = cross_check_alpha(data, n, table.alpha(n), tol)
         rows.append({"n": n, "alpha": str(table.alpha(n)), "global_minimum": gm})
     assert worst <= tol
     # float closed form: same formula in double precision, values ≤ 50 → rounding ≤ 1e-12
@@ -220,14 +232,22 @@ def test_closed_form_alpha_and_bas_agree_with_the_basin_engine(evidence):
 
 @pytest.mark.claim("SS16.Thm2", kind="exact", control=True)
 def test_a_wrong_alpha_is_caught_by_the_cross_check(evidence):
-    """Mutation: α taken as the single-neuron optimum at width 4 (the claim "overspecification does
-    not help"); the enumeration over basins disagrees."""
+    """Mutation: α(n) taken as the single-neuron optimum α(1) (the claim "overspecification does not
+    help"), on the data where the positive cross-check passes. The same cross-check rejects it
+    twice over: at width 2 against the exact minimum over all 2^6 basins, at width 4 against the
+    global minimum by enumeration."""
     data = singleton_data(2, per_side=1, rng=np.random.default_rng(DATA_SEED))
     table = singleton_table(data)
-    gm = global_minimum(data.X, data.y, 4).value
-    wrong = float(table.alpha(1))
-    assert abs(gm - wrong) > ENGINE_TOL
-    evidence.record(mutation="α(4) := α(1)", alpha_1=wrong, global_minimum_width_4=gm, rejected=True)
+    wrong = table.alpha(1)
+    vals = [table.bas(s[:, :2], s[:, 2]) for s in
+            (np.array(bits, dtype=np.int8).reshape(2, 3) for bits in itertools.product((-1, 1), repeat=6))]
+    assert min(vals) == table.alpha(2) != wrong      # the data on which the positive holds
+    with pytest.raises(ClaimRejected, match=r"^width 2: α = .* but the minimum over all 64 basins is") as e2:
+        cross_check_alpha(data, 2, wrong, ENGINE_TOL, basin_values=vals)
+    with pytest.raises(ClaimRejected, match=r"^width 4: α = .* but the global minimum by enumeration is") as e4:
+        cross_check_alpha(data, 4, wrong, ENGINE_TOL)
+    evidence.record(mutation="α(n) := α(1)", alpha_1=float(wrong), alpha_2=float(table.alpha(2)),
+                    alpha_4=float(table.alpha(4)), rejected=True, messages=[str(e2.value), str(e4.value)])
 
 
 def test_singleton_hypothesis_is_checked():

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from functools import partial
 
+import math
 import numpy as np
 import pytest
 import sympy as sp
@@ -112,7 +113,7 @@ def test_without_overspecification_the_bound_is_rejected(evidence, profile):
     """Mutation: p_ε := 1 (width c·n instead of c⌈n/p_ε⌉), at ε = 1/200 on rank-2 data. Tested with
     the upper bracket {bas_lower_bound ≤ ε} ⊇ {Bas ≤ ε}, so the rejection is sound."""
     N = profile.samples(1000)
-    with pytest.raises(ClaimRejected) as exc:
+    with pytest.raises(ClaimRejected, match=rf"^claimed P ≥ {1 - math.exp(-2 / 4):.6g}, but ") as exc:   # 1 − e^(−cn/4), c = 2, n = 1
         check_thm3(((1, 2, "1/200"),), (2,), N, width_fn=lambda eps, n, r, c: c * n, use_upper_bracket=True)
     evidence.record(mutation="width c⌈n/p_ε⌉ → c·n (p_ε := 1)", eps="1/40000", rejected=True,
                     message=str(exc.value), samples=N, seed=SEED)

@@ -93,7 +93,8 @@ def test_bas_is_order_delta_squared_with_probability_above_the_bound(evidence, p
 @pytest.mark.claim("SS16.Thm5", kind="statistical", control=True)
 def test_bound_with_base_one_half_is_rejected(evidence, profile):
     N = profile.samples(600)
-    with pytest.raises(ClaimRejected) as exc:
+    mutated = "|".join(f"{1 - 4 * 0.5**n:.6g}" for n in (10, 12)).replace(".", r"\.")
+    with pytest.raises(ClaimRejected, match=rf"^claimed P ≥ ({mutated}), but ") as exc:   # the mutated bound's
         check_thm5(["k=3, d=4"], {"k=3, d=4": (10, 12)}, N, bound_fn=lambda n, d: 1 - d * 0.5**n,
                    use_upper_bracket=True)
     evidence.record(mutation="7/8 → 1/2 in 1 − d(7/8)^n", rejected=True, message=str(exc.value), samples=N,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 
 import mpmath
 import numpy as np
@@ -112,28 +113,94 @@ def test_check_at_most_rejects_exactly_when_the_lower_bound_is_above_the_claim()
 
 
 @pytest.mark.parametrize(
-    "call",
+    "call, match",
     [
-        lambda: clopper_pearson_upper(11, 10, 1e-6),
-        lambda: clopper_pearson_upper(-1, 10, 1e-6),
-        lambda: clopper_pearson_lower(1, 0, 1e-6),
-        lambda: clopper_pearson_lower(1.5, 10, 1e-6),
-        lambda: clopper_pearson_lower(1, 10, 0.0),
-        lambda: clopper_pearson_lower(1, 10, float("nan")),
-        lambda: check_probability_at_least(1, 10, 1.5),
-        lambda: check_probability_at_most(1, 10, float("nan")),
-        lambda: detectable_violation(0, 0.5),
-        lambda: detectable_violation(10, 0.5, power=1.0),
-        lambda: detectable_violation(10, 0.5, direction="sideways"),
-        lambda: trial_seeds(-1, 3),
-        lambda: run_trials(_uniform_trial, 3, 0, n_jobs=0),
-        lambda: run_trials(_uniform_trial, 3, 0, chunk=0),
-        lambda: run_trials("not callable", 3, 0),
+        (lambda: clopper_pearson_upper(11, 10, 1e-6), r"^k: successes must lie in \[0, n=10\]"),
+        (lambda: clopper_pearson_upper(-1, 10, 1e-6), r"^k: successes must lie in \[0, n=10\]"),
+        (lambda: clopper_pearson_lower(1, 0, 1e-6), r"^n: need at least one trial"),
+        (lambda: clopper_pearson_lower(1.5, 10, 1e-6), r"^k: number of successes must be an integer"),
+        (lambda: clopper_pearson_lower(1, 10, 0.0), r"^alpha: must lie in \(0, 0.5\)"),
+        (lambda: clopper_pearson_lower(1, 10, float("nan")), r"^alpha: must lie in \(0, 0.5\), got nan"),
+        (lambda: clopper_pearson_upper(1, 10, 0.5), r"^alpha: must lie in \(0, 0.5\)"),
+        (lambda: check_probability_at_least(1, 10, 1.5), r"^bound: a probability bound must lie in \[0, 1\]"),
+        (lambda: check_probability_at_least(1, 10, -0.1), r"^bound: a probability bound must lie in \[0, 1\]"),
+        (lambda: check_probability_at_most(1, 10, float("nan")), r"^bound: .* got nan"),
+        (lambda: check_probability_at_least(True, 10, 0.5), r"^k: number of successes must be an integer"),
+        (lambda: check_probability_at_least(1, 10.0, 0.5), r"^n: number of trials must be an integer"),
+        (lambda: detectable_violation(0, 0.5), r"^n: number of trials must be a positive integer"),
+        (lambda: detectable_violation(10, 0.5, power=1.0), r"^power: must lie in \(0.5, 1\)"),
+        (lambda: detectable_violation(10, 0.5, power=0.5), r"^power: must lie in \(0.5, 1\)"),
+        (lambda: detectable_violation(10, 0.5, direction="sideways"), r"^direction: 'at_least' or 'at_most'"),
+        (lambda: trial_seeds(-1, 3), r"^base_seed: must be a non-negative integer"),
+        (lambda: trial_seeds(0, -3), r"^n_trials: must be a non-negative integer"),
+        (lambda: run_trials(_uniform_trial, 3, 0, n_jobs=0), r"^n_jobs: a positive integer, -1 or None"),
+        (lambda: run_trials(_uniform_trial, 3, 0, n_jobs=-2), r"^n_jobs: a positive integer, -1 or None"),
+        (lambda: run_trials(_uniform_trial, 3, 0, chunk=0), r"^chunk: a positive integer"),
+        (lambda: run_trials("not callable", 3, 0), r"^trial_fn: must be callable"),
     ],
 )
-def test_bad_input_raises_value_error(call):
-    with pytest.raises(ValueError):
+def test_bad_input_raises_value_error_naming_the_argument(call, match):
+    with pytest.raises(ValueError, match=match):
         call()
+
+
+def _rejection_probability(check, n: int, bound: float, p: float) -> float:
+    """Exact P_p[the check of ``bound`` at n trials rejects]: the binomial mass of the rejecting counts."""
+    reject = []
+    for k in range(n + 1):
+        try:
+            check(k, n, bound)
+        except ClaimRejected:
+            reject.append(k)
+    return float(sum(stats.binom.pmf(k, n, p) for k in reject))
+
+
+@pytest.mark.parametrize("direction, check, sign", [
+    ("at_least", check_probability_at_least, -1.0),
+    ("at_most", check_probability_at_most, +1.0),
+])
+def test_recorded_power_is_the_detection_threshold_in_the_claims_direction(direction, check, sign):
+    """power_gap Δ: a true p = bound ∓ Δ (in the direction that violates the claim) is rejected with
+    probability ≥ 0.99, and one a little closer to the bound is not. Bound 0.3 is asymmetric, so
+    the wrong direction gives a different Δ."""
+    n, bound = 400, 0.3
+    ev = check(int(round(bound * n)), n, bound)
+    gap = ev.power_gap
+    assert ev.direction == direction and 0.0 < gap < 0.3
+    violating = bound + sign * gap
+    assert _rejection_probability(check, n, bound, violating) >= 0.99 - 1e-12
+    assert _rejection_probability(check, n, bound, violating - sign * 1e-3) < 0.99
+    d = ev.as_dict()
+    assert d["power"] == 0.99
+    assert d["claimed"] == f"p {'≥' if sign < 0 else '≤'} 0.3"
+    assert d["power_statement"].startswith(f"a true p = bound {'−' if sign < 0 else '+'} {gap:.4g} ")
+    other = "at_most" if direction == "at_least" else "at_least"
+    assert gap != detectable_violation(n, bound, direction=other)
+
+
+def test_default_false_alarm_level_is_one_in_a_million():
+    """At the default α = 1e-6 a count on the edge of the rejection region is accepted that
+    α = 1e-5 would reject: a looser default would show here."""
+    n, bound = 1000, 0.5
+    k = next(k for k in range(n + 1) if clopper_pearson_upper(k, n, 1e-6) >= bound)
+    assert clopper_pearson_upper(k, n, 1e-5) < bound
+    ev = check_probability_at_least(k, n, bound)
+    assert ev.alpha == 1e-6 and ev.as_dict()["confidence"] == 1.0 - 1e-6
+    with pytest.raises(ClaimRejected, match="false-alarm probability 1e-05"):
+        check_probability_at_least(k, n, bound, alpha=1e-5)
+    ev = check_probability_at_most(n - k, n, bound)  # the mirror image
+    assert ev.alpha == 1e-6
+    with pytest.raises(ClaimRejected, match="false-alarm probability 1e-05"):
+        check_probability_at_most(n - k, n, bound, alpha=1e-5)
+    assert detectable_violation(n, bound) == detectable_violation(n, bound, 1e-6) != detectable_violation(n, bound, 1e-5)
+
+
+def test_power_gap_is_infinite_when_no_count_can_reject():
+    assert detectable_violation(1000, 0.0) == math.inf            # p ≥ 0 is never rejected
+    assert detectable_violation(1000, 1.0, direction="at_most") == math.inf
+    assert math.isfinite(detectable_violation(1000, 0.05))
+    d = check_probability_at_least(3, 5, 0.5).as_dict()
+    assert d["power_statement"] == "n = 5 is too small to ever reject p ≥ 0.5"
 
 
 # ----------------------------------------------------------------------------- trials
@@ -194,3 +261,16 @@ def test_run_trials_on_a_dask_local_cluster_matches_joblib(monkeypatch, n_worker
         assert run_trials(_uniform_trial, 29, 11) == expected
         monkeypatch.delenv(DASK_SCHEDULER_ENV)
     assert run_trials(_uniform_trial, 29, 11, n_jobs=2) == expected
+
+
+def _pid_trial(rng: np.random.Generator, index: int) -> int:
+    return os.getpid()
+
+
+def test_run_trials_runs_serially_in_this_process_only_when_asked():
+    """n_jobs=1 (or a single trial) runs here; n_jobs=2 and n_jobs=-1 (all cores) use worker processes."""
+    assert set(run_trials(_pid_trial, 4, 0, n_jobs=1)) == {os.getpid()}
+    assert set(run_trials(_pid_trial, 1, 0, n_jobs=2)) == {os.getpid()}
+    assert os.getpid() not in set(run_trials(_pid_trial, 4, 0, n_jobs=2))
+    if (os.cpu_count() or 1) > 1:
+        assert os.getpid() not in set(run_trials(_pid_trial, 4, 0, n_jobs=-1))

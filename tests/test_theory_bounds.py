@@ -68,15 +68,17 @@ def test_width_needed_symbolic_forms():
 
 def test_width_needed_rejects_impossible_or_bad_requests():
     n, d = sp.symbols("n d", positive=True)
-    with pytest.raises(ValueError, match="delta"):
+    with pytest.raises(ValueError, match="^delta: failure probability never drops to δ = 1/4: its infimum is 1/2"):
         width_needed(bound_prop1(n), sp.Rational(1, 4))  # failure ≥ ½ for every width
-    with pytest.raises(ValueError, match="delta"):
+    with pytest.raises(ValueError, match="^delta: must be positive"):
         width_needed(bound_thm2(n, 3), 0)
-    with pytest.raises(ValueError, match="delta"):
+    with pytest.raises(ValueError, match=r"^delta: must lie in \(0, 1\)"):
         width_needed(bound_thm2(n, 3), 1)
-    with pytest.raises(ValueError, match="width"):
+    with pytest.raises(ValueError, match=r"^width: bound has free symbols \[d, n\]; name the width symbol"):
         width_needed(bound_thm2(n, d), sp.Rational(1, 10))  # two free symbols, no width named
-    with pytest.raises(ValueError, match="bound"):
+    with pytest.raises(ValueError, match="^width: d does not occur in bound"):
+        width_needed(bound_thm2(n, 3), sp.Rational(1, 10), width=d)
+    with pytest.raises(ValueError, match=r"^bound: 1 − bound = 1/n is not a \+ C·r\^width in n"):
         width_needed(1 - 1 / n, sp.Rational(1, 10))  # not geometric in n
 
 

@@ -380,3 +380,15 @@ def test_pinning_rejects_sigma_left_at_nonzero_argument():
     x = sp.Symbol("x")
     with pytest.raises(ValueError, match="expr"):
         pin_sigma_at_origin(sp.Function("sigma")(x))
+
+
+def test_imbalance_vector_projects_each_neuron_on_the_escape_direction():
+    """C_k = ⟨(a_k, w_k), (1, sgn σ'(0)·ẑ)/√2⟩: with z = e_1 the neurons (1, e_1) and (2, e_2) give
+    √2 each for σ'(0) > 0, and (1, e_1) gives 0 for σ'(0) < 0 (the escape direction flips)."""
+    assert imbalance_vector([1, 1, 0, 2, 0, 1], [1, 0], 1) == sp.Matrix([sp.sqrt(2), sp.sqrt(2)])
+    assert imbalance_vector([1, 1, 0], [1, 0], -1) == sp.Matrix([0])
+
+
+def test_imbalance_vector_refuses_a_zero_slope_at_the_origin():
+    with pytest.raises(ValueError, match="^dsigma0"):   # σ'(0) = 0: no escape direction
+        imbalance_vector([1, 1, 0], [1, 0], 0)

@@ -118,3 +118,11 @@ def test_bad_data_is_a_value_error(X, y, match):
 def test_direction_with_repeated_projections_is_a_value_error():
     with pytest.raises(ValueError, match="w"):
         construction_report([[0, 1], [0, 2]], [1, 2], w=[1, 0])
+
+
+def test_non_interleaved_biases_sit_between_consecutive_projections():
+    """The control's biases: b_j = (z_j + z_{j+1})/2 for j < n, b_n = z_n + 1, so z_j < b_j < z_{j+1}."""
+    z = [sp.Rational(-2), sp.Rational(0), sp.Rational(3)]
+    b = non_interleaved_biases(z)
+    assert b == [sp.Rational(-1), sp.Rational(3, 2), sp.Rational(4)]
+    assert all(z[j] < b[j] for j in range(3)) and all(b[j] < z[j + 1] for j in range(2))

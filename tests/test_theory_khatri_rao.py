@@ -12,9 +12,18 @@ from typing import Callable
 
 import numpy as np
 import pytest
+import sympy as sp
 
 from overspec.testing import ClaimRejected
-from theory.khatri_rao import exact_rank, khatri_rao, random_rational_matrix, rank_profile
+from theory.khatri_rao import (
+    differentiable_point_ranks,
+    generic_full_rank_witness,
+    exact_rank,
+    khatri_rao,
+    random_rational_matrix,
+    rank_profile,
+    slope_matrix,
+)
 
 GRID = [(m, d, n) for m in range(1, 5) for d in range(1, 5) for n in sorted({1, max(1, m * d - 1), m * d, m * d + 1, m * d + 3})]
 
@@ -117,3 +126,79 @@ def test_bad_input_is_a_value_error():
         khatri_rao(random_rational_matrix(2, 3, 0), random_rational_matrix(2, 4, 0))
     with pytest.raises(ValueError, match="n"):
         rank_profile(2, 2, 0)
+
+
+# ------------------------------------------------ the hypothesis of Soudry & Carmon's step
+LEAKY = sp.Rational(1, 10)
+SC_CASES = [(2, 3, 6), (10, 2, 20)]   # m·d = n: full rank generically for a free A
+SC_DRAWS = 10
+
+
+def check_rank_at_differentiable_points(m: int, d: int, n: int, negative_slope, noise: bool,
+                                        draws: int = SC_DRAWS) -> dict:
+    """Claim check: 'Ge = 0 forces e = 0' needs rank(A∘X) = n at the differentiable point, with A
+    the units' slopes there (not a free matrix). ClaimRejected with the first rank-deficient
+    draw (an exact rational counterexample) if any draw has rank < n."""
+    out = differentiable_point_ranks(m, d, n, draws, negative_slope=negative_slope, noise=noise)
+    w = out["first_deficient"]
+    if w is not None:
+        exc = ClaimRejected(
+            f"(m, d, n) = ({m}, {d}, {n}), slope {negative_slope} below 0, noise {noise}: rank(A∘X) = "
+            f"{w['rank']} < n at draw {w['draw']} (seed {w['seed']}); full rank in "
+            f"{out['full_rank_draws']} of {draws} draws")
+        exc.witness = out  # the counterexample's numbers, for the ledger
+        raise exc
+    return out
+
+
+@pytest.mark.claim("REV.soudry-carmon", kind="exact")
+@pytest.mark.parametrize("m, d, n", SC_CASES)
+def test_leaky_units_with_multiplicative_noise_give_full_rank(evidence, m, d, n):
+    """With leaky slopes (ρ = 1/10) and the multiplicative noise ε, A = ε ⊙ S with S free of zeros:
+    given X and the sign pattern, ε ↦ A is an invertible diagonal map, so A is as generic as a
+    free matrix and the Khatri–Rao fact applies (rank n a.s. for m·d ≥ n); exact ranks agree."""
+    out = check_rank_at_differentiable_points(m, d, n, LEAKY, noise=True)
+    assert out["full_rank_draws"] == SC_DRAWS
+    evidence.record(**{k: out[k] for k in ("m", "d", "n", "draws", "negative_slope", "noise", "full_rank_draws")})
+
+
+@pytest.mark.claim("REV.soudry-carmon", kind="exact", control=True)
+@pytest.mark.parametrize("m, d, n", SC_CASES)
+@pytest.mark.parametrize("negative_slope, noise", [(0, False), (LEAKY, False)],
+                         ids=["relu-no-noise", "leaky-no-noise"])
+def test_without_the_noise_m_d_at_least_n_does_not_give_full_rank(evidence, m, d, n, negative_slope, noise):
+    """Mutation: the corrected statement without its hypothesis (plain ReLU 0/1 slopes, or leaky
+    slopes without the noise). The slopes then depend on X through the sign pattern only, points
+    of one pattern cell share a column factor a, and A∘X is rank-deficient in most draws (for
+    (10, 2, 20) in every one): the same exact-rank check rejects it with a rational witness."""
+    with pytest.raises(ClaimRejected, match=rf"^\(m, d, n\) = \({m}, {d}, {n}\).*rank\(A∘X\) = \d+ < n") as exc:
+        check_rank_at_differentiable_points(m, d, n, negative_slope, noise)
+    out = exc.value.witness
+    assert out["first_deficient"]["rank"] < n
+    evidence.record(mutation=f"hypothesis dropped: slope {negative_slope} below 0, noise {noise}",
+                    rejected=True, full_rank_draws=out["full_rank_draws"], draws=SC_DRAWS,
+                    first_deficient=out["first_deficient"])
+
+
+def test_slope_matrix_is_the_units_slopes_and_rejects_kinks():
+    W = sp.Matrix([[1, -1], [2, 1]])
+    X = sp.Matrix([[1, -1], [1, 3]])           # W·X = [[0, …]] has a kink: rejected
+    with pytest.raises(ValueError, match="^W, X: a pre-activation is exactly 0"):
+        slope_matrix(W, X)
+    X = sp.Matrix([[2, -1], [1, 3]])           # W·X = [[1, −4], [5, 1]]
+    assert slope_matrix(W, X) == sp.Matrix([[1, 0], [1, 1]])
+    assert slope_matrix(W, X, LEAKY) == sp.Matrix([[1, LEAKY], [1, 1]])
+    eps = sp.Matrix([[2, 3], [5, 7]])
+    assert slope_matrix(W, X, LEAKY, eps) == sp.Matrix([[2, 3 * LEAKY], [5, 7]])
+    with pytest.raises(ValueError, match="^noise: expected shape"):
+        slope_matrix(W, X, LEAKY, sp.Matrix([[1, 2]]))
+    with pytest.raises(ValueError, match="^W, X: W has 2 inputs"):
+        slope_matrix(W, sp.Matrix([[1, 2, 3]]))
+
+
+def test_schwartz_zippel_bound_matches_the_range_of_the_draws():
+    """The recorded bound deg/|S| uses |S| = 2·10⁶ + 1 numerators: the draws must span that range."""
+    w = generic_full_rank_witness(2, 2, 3)
+    assert w["schwartz_zippel_bound"] == sp.Rational(2 * 3, 2 * 10**6 + 1)
+    M = random_rational_matrix(20, 20, seed=3)
+    assert max(abs(e.p) for e in M) > 10**5 and all(abs(e.p) <= 10**6 and 1 <= e.q for e in M)

@@ -25,8 +25,9 @@ from theory.piecewise import (
     one_node_fit_impossible,
 )
 
-#: The candidate written in the brief / the registry's earlier "corrected" entry (wrong sign of v_1).
-BRIEF_CANDIDATE = ReluNet1D.of(w=[sp.Rational(-3, 2), -2], b=[0, 2], v=[-1, -1], c=2)
+#: A wrong two-node candidate: the corrected net σ(−1.5x) − σ(−2x + 2) + 2 (the catalogue's suggestion
+#: and the one derived below) with the sign of v_1 flipped. It is nobody's suggestion: a mutant.
+SIGN_FLIPPED_CANDIDATE = ReluNet1D.of(w=[sp.Rational(-3, 2), -2], b=[0, 2], v=[-1, -1], c=2)
 
 
 def check_represents(net: ReluNet1D, f: PiecewiseLinear) -> list[dict]:
@@ -79,14 +80,15 @@ def test_derived_two_node_net_reproduces_f_on_every_piece(evidence):
 
 @pytest.mark.claim("REV.piecewise-example", kind="symbolic", control=True)
 def test_wrong_two_node_candidates_are_rejected(evidence):
-    """The same check rejects the brief's −σ(−1.5x) − σ(−2x + 2) + 2 and the correct net with its bias moved by 10⁻⁹."""
-    with pytest.raises(ClaimRejected):
-        check_represents(BRIEF_CANDIDATE, REV_TARGET)
+    """The same check rejects the corrected net with the sign of v_1 flipped, −σ(−1.5x) − σ(−2x + 2) + 2
+    (7x/2 on [−1, 0]), and the corrected net with its bias moved by 10⁻⁹."""
+    with pytest.raises(ClaimRejected, match=r"≠ f: on \[-1, 0\] net − f = 3\*x"):   # 7x/2 − x/2
+        check_represents(SIGN_FLIPPED_CANDIDATE, REV_TARGET)
     nudged = ReluNet1D.of(w=[sp.Rational(-3, 2), -2], b=[0, 2], v=[1, -1], c=sp.Rational(2) + sp.Rational(1, 10**9))
-    with pytest.raises(ClaimRejected):
+    with pytest.raises(ClaimRejected, match=r"net − f = 1/1000000000"):
         check_represents(nudged, REV_TARGET)
-    evidence.record(rejected=True, candidates=[str(BRIEF_CANDIDATE), str(nudged)],
-                    brief_candidate_pieces=_pieces_evidence(compare_on_pieces(BRIEF_CANDIDATE, REV_TARGET)))
+    evidence.record(rejected=True, candidates=[str(SIGN_FLIPPED_CANDIDATE), str(nudged)],
+                    sign_flipped_candidate_pieces=_pieces_evidence(compare_on_pieces(SIGN_FLIPPED_CANDIDATE, REV_TARGET)))
 
 
 @pytest.mark.claim("REV.piecewise-example", kind="numerical")
@@ -113,3 +115,11 @@ def test_piecewise_linear_validation():
         ReluNet1D.of([1], [0, 1], [1], 0)
     with pytest.raises(ValueError, match="floats"):
         ReluNet1D.of([0.5], [0], [1], 0)
+
+
+def test_one_node_count_does_not_exclude_a_one_node_function():
+    """σ(x) on [−1, 1] (slopes 0 and 1, one kink) is a one-node net: the counting argument must not
+    call it impossible — it is the largest count over the cases (2 slopes, 1 kink) that bounds a node."""
+    relu = PiecewiseLinear((sp.Integer(-1), sp.Integer(0), sp.Integer(1)), (sp.Integer(0), X))
+    assert one_node_fit_impossible(relu)["impossible"] is False
+    assert one_node_fit_impossible(REV_TARGET)["impossible"] is True

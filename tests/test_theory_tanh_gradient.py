@@ -95,3 +95,9 @@ def test_bad_sizes_are_value_errors():
         tanh_network_loss(0, 2)
     with pytest.raises(ValueError, match="n_hid"):
         tanh_network_loss(2, -1)
+
+
+def test_the_control_form_is_exactly_the_claim_with_the_sign_convention_flipped():
+    V1, t, o, x1, h1 = sp.symbols("V1 t o x1 h1", real=True)
+    assert sp.expand(MUTATED_GRADIENT(V1, t, o, x1, h1) + CLAIMED_GRADIENT(V1, t, o, x1, h1)) == 0
+    assert sp.expand(CLAIMED_GRADIENT(V1, t, o, x1, h1) - 2 * V1 * (t - o) * x1 * (h1**2 - 1)) == 0

@@ -19,14 +19,19 @@ Exact facts computed here (pure SymPy, rational arithmetic via DomainMatrix over
 * "m > dn" implies md ≥ n (md > d²n ≥ n), so the printed condition is sufficient; it is not the
   theorem's: full rank holds already at md = n with m ≤ dn.
 
-Scope: generic (A, X) as in the quoted fact. For ReLU networks the a_i are activation patterns
-that depend on X; the proof handles this by applying the fact for each sign pattern — not checked
-here.
+Scope: generic (A, X) as in the quoted fact. For a network, A is not free: a_i are the units'
+slopes at x_i and depend on X through the sign pattern. :func:`differentiable_point_ranks`
+computes the exact rank at seeded random differentiable points: with Soudry & Carmon's leaky
+units and multiplicative noise (A = ε ⊙ σ'(WX), no zero slope) the map ε ↦ A is an invertible
+diagonal map given X, so A is as generic as a free matrix and the fact applies; with plain ReLU
+0/1 slopes (or leaky slopes) and no noise, points of one pattern cell share their column factor
+and m·d ≥ n leaves A∘X rank-deficient in most draws (claim REV.soudry-carmon, corrected text).
 """
 
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import sympy as sp
 from sympy.polys.domains import QQ
@@ -38,6 +43,8 @@ __all__ = [
     "random_rational_matrix",
     "generic_full_rank_witness",
     "rank_profile",
+    "slope_matrix",
+    "differentiable_point_ranks",
 ]
 
 
@@ -97,3 +104,51 @@ def rank_profile(m: int, d: int, n: int, seed: int = 0) -> dict:
     w = generic_full_rank_witness(m, d, n, seed)
     return {**w, "generic_rank": w["rank"], "full_column_rank": w["rank"] == n,
             "md_ge_n": m * d >= n, "m_gt_dn": m > d * n, "upper_bound_rows": m * d}
+
+
+def slope_matrix(W: sp.Matrix, X: sp.Matrix, negative_slope: Any = 0, noise: sp.Matrix | None = None) -> sp.Matrix:
+    """A = [ε_ki·σ'(w_kᵀx_i)] ∈ Q^{m×n}: the activation slopes of m (leaky) ReLU units at n samples.
+
+    σ'(z) = 1 for z > 0 and ``negative_slope`` for z < 0 (0: plain ReLU; ρ ∉ {0, 1}: Soudry &
+    Carmon's leaky units), times the multiplicative noise ε_ki when ``noise`` is given (their
+    dropout-like noise). ValueError at z = 0 (not a differentiable point).
+    """
+    W, X = sp.Matrix(W), sp.Matrix(X)
+    if W.cols != X.rows:
+        raise ValueError(f"W, X: W has {W.cols} inputs, X has {X.rows} rows")
+    Z = W * X
+    if any(z == 0 for z in Z):
+        raise ValueError("W, X: a pre-activation is exactly 0 (not a differentiable point)")
+    rho = sp.Rational(negative_slope)
+    A = Z.applyfunc(lambda z: sp.Integer(1) if z > 0 else rho)
+    if noise is not None:
+        noise = sp.Matrix(noise)
+        if noise.shape != A.shape:
+            raise ValueError(f"noise: expected shape {A.shape}, got {noise.shape}")
+        A = A.multiply_elementwise(noise)
+    return A
+
+
+def differentiable_point_ranks(m: int, d: int, n: int, draws: int, negative_slope: Any = 0,
+                               noise: bool = False, seed: int = 0) -> dict:
+    """Exact ranks of G = A∘X at ``draws`` seeded random differentiable points (W, X[, ε]).
+
+    Here A is not a free matrix: its entries are the units' slopes at the data, so it depends
+    on X. Counts the draws with rank n and records the first rank-deficient one (its seed and
+    rank) as a witness. Entries are seeded rationals (:func:`random_rational_matrix`); the
+    noise ε is positive (numerators in [1, 10^6]).
+    """
+    full, witness = 0, None
+    for k in range(draws):
+        s = 1_000_003 * seed + 3 * k
+        W = random_rational_matrix(m, d, seed=s)
+        X = random_rational_matrix(d, n, seed=s + 1)
+        eps = (random_rational_matrix(m, n, seed=s + 2).applyfunc(lambda e: abs(e) + sp.Rational(1, 1000))
+               if noise else None)
+        r = exact_rank(khatri_rao(slope_matrix(W, X, negative_slope, eps), X))
+        if r == n:
+            full += 1
+        elif witness is None:
+            witness = {"draw": k, "seed": s, "rank": r}
+    return {"m": m, "d": d, "n": n, "draws": draws, "negative_slope": str(negative_slope), "noise": noise,
+            "full_rank_draws": full, "first_deficient": witness}
