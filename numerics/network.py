@@ -87,9 +87,26 @@ def get_activation(activation: str | Activation) -> Activation:
         ) from None
 
 
+def real_array(x: ArrayLike, name: str) -> Array:
+    """``x`` as a float64 array; TypeError naming ``name`` for complex or non-numeric input
+    (NumPy would drop an imaginary part with only a ComplexWarning)."""
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: expected real numbers, got dtype {arr.dtype}")
+    return arr.astype(float, copy=False)
+
+
+def finite_result(value: Array, names: str) -> Array:
+    """``value`` unchanged if finite; else ValueError naming the arguments whose size overflowed
+    float64 (finite inputs whose loss, gradient or Hessian exceeds ~1.8e308)."""
+    if not np.all(np.isfinite(value)):
+        raise ValueError(f"{names}: the result overflows float64 (inputs too large in magnitude)")
+    return value
+
+
 def check_data(X: ArrayLike, y: ArrayLike | None = None) -> tuple[Array, Array | None]:
     """Validate a data matrix X (samples × d) and targets y; ValueError names the argument."""
-    X = np.asarray(X, dtype=float)
+    X = real_array(X, "X")
     if X.ndim != 2:
         raise ValueError(f"X: expected a 2-d array (samples × features), got shape {X.shape}")
     if X.shape[0] == 0:
@@ -100,7 +117,7 @@ def check_data(X: ArrayLike, y: ArrayLike | None = None) -> tuple[Array, Array |
         raise ValueError("X: contains NaN or inf")
     if y is None:
         return X, None
-    y = np.asarray(y, dtype=float)
+    y = real_array(y, "y")
     if y.ndim != 1 or y.shape[0] != X.shape[0]:
         raise ValueError(f"y: expected shape ({X.shape[0]},), got {y.shape}")
     if not np.all(np.isfinite(y)):
@@ -110,16 +127,18 @@ def check_data(X: ArrayLike, y: ArrayLike | None = None) -> tuple[Array, Array |
 
 def pack(a: ArrayLike, W: ArrayLike) -> Array:
     """θ = (a_1, w_1, …, a_m, w_m) from output weights a (m,) and hidden weights W (m × d)."""
-    a = np.asarray(a, dtype=float)
-    W = np.asarray(W, dtype=float)
+    a = real_array(a, "a")
+    W = real_array(W, "W")
     if W.ndim != 2 or a.shape != (W.shape[0],):
         raise ValueError(f"a, W: expected shapes (m,) and (m, d), got {a.shape} and {W.shape}")
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(W))):
+        raise ValueError("a, W: contain NaN or inf")
     return np.concatenate([a[:, None], W], axis=1).ravel()
 
 
 def unpack(theta: ArrayLike, d: int) -> tuple[Array, Array]:
     """Inverse of :func:`pack`: (a, W) from θ ∈ R^{m(d+1)}."""
-    theta = np.asarray(theta, dtype=float)
+    theta = real_array(theta, "theta")
     if theta.ndim != 1 or theta.size % (d + 1) != 0:
         raise ValueError(f"theta: length {theta.size} is not a multiple of d + 1 = {d + 1}")
     blocks = theta.reshape(-1, d + 1)
@@ -138,8 +157,8 @@ def _scale(n: int, normalization: Normalization) -> float:
 def forward(a: ArrayLike, W: ArrayLike, X: ArrayLike, activation: str | Activation = "tanh") -> Array:
     """Predictions f(x_i) = Σ_k a_k σ(w_kᵀx_i) for every row x_i of X."""
     X, _ = check_data(X)
-    a = np.asarray(a, dtype=float)
-    W = np.asarray(W, dtype=float)
+    a = real_array(a, "a")
+    W = real_array(W, "W")
     if W.ndim != 2 or W.shape[1] != X.shape[1] or a.shape != (W.shape[0],):
         raise ValueError(
             f"a, W: expected shapes (m,) and (m, {X.shape[1]}), got {a.shape} and {W.shape}"
@@ -148,7 +167,7 @@ def forward(a: ArrayLike, W: ArrayLike, X: ArrayLike, activation: str | Activati
 
 
 def _stack(thetas: ArrayLike, d: int) -> Array:
-    T = np.asarray(thetas, dtype=float)
+    T = real_array(thetas, "thetas")
     if T.ndim == 1:
         T = T[None, :]
     if T.ndim != 2 or T.shape[1] % (d + 1) or T.shape[1] == 0:
@@ -178,7 +197,9 @@ def batched_loss(
     """L(θ) for a stack of θ's: (B,)."""
     X, y = check_data(X, y)
     r = batched_predict(thetas, X, activation) - y
-    return _scale(X.shape[0], normalization) * np.einsum("bn,bn->b", r, r)
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = _scale(X.shape[0], normalization) * np.einsum("bn,bn->b", r, r)
+    return finite_result(value, "thetas, X, y")
 
 
 def _grad_unchecked(T: Array, X: Array, y: Array, sigma: Activation, weights: float | Array, d: int) -> Array:
@@ -211,7 +232,9 @@ def batched_gradient(
     X, y = check_data(X, y)
     T = _stack(thetas, X.shape[1])
     c2 = 2.0 * _scale(X.shape[0], normalization)
-    return _grad_unchecked(T, X, y, sigma, c2, X.shape[1])
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = _grad_unchecked(T, X, y, sigma, c2, X.shape[1])
+    return finite_result(value, "thetas, X, y")
 
 
 def loss(
@@ -224,7 +247,10 @@ def loss(
     """Squared loss c·Σ_i (f_θ(x_i) − y_i)² of the packed parameters θ (the B = 1 batch)."""
     X, _ = check_data(X)
     unpack(theta, X.shape[1])  # validates the length of θ
-    return float(batched_loss(theta, X, y, activation, normalization)[0])
+    try:
+        return float(batched_loss(theta, X, y, activation, normalization)[0])
+    except ValueError as exc:  # the batched names (thetas) → this function's (theta)
+        raise ValueError(str(exc).replace("thetas", "theta", 1)) from None
 
 
 def gradient(
@@ -237,7 +263,10 @@ def gradient(
     """∇L(θ) in packed order (the B = 1 case of :func:`batched_gradient`)."""
     X, _ = check_data(X)
     unpack(theta, X.shape[1])
-    return batched_gradient(theta, X, y, activation, normalization)[0]
+    try:
+        return batched_gradient(theta, X, y, activation, normalization)[0]
+    except ValueError as exc:
+        raise ValueError(str(exc).replace("thetas", "theta", 1)) from None
 
 
 def hessian(
@@ -283,7 +312,7 @@ def finite_difference_hessian(f: Callable[[Array], float], theta: ArrayLike, h: 
 
     ∂²f/∂θ_i∂θ_j ≈ [f(θ+he_i+he_j) − f(θ+he_i−he_j) − f(θ−he_i+he_j) + f(θ−he_i−he_j)] / (4h²).
     """
-    theta = np.asarray(theta, dtype=float)
+    theta = real_array(theta, "theta")
     p = theta.size
     E = np.eye(p) * h
     H = np.empty((p, p))

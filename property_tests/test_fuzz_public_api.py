@@ -43,14 +43,6 @@ FUZZ = settings(
 )
 BASIN_FUZZ = settings(FUZZ, max_examples=scaled_examples(5, minimum=4))
 
-# The basin engine and ss18 are being fixed by issues 12's sibling branches; on this branch alone
-# they still drop imaginary parts / give misleading errors. Remove these marks after the merge.
-NETWORK_FIX = pytest.mark.xfail(
-    strict=True,
-    reason="numerics/network.py (check_data, pack, forward) casts complex input to float with a "
-    "ComplexWarning: not on any branch's list; the lead adds the complex check there, then removes this mark",
-)
-
 
 # --------------------------------------------------------------------------- the rule
 def names_an_argument(exc: BaseException, names: tuple[str, ...]) -> bool:
@@ -143,7 +135,6 @@ def _pattern_of(X: np.ndarray, n: int = 2) -> tuple[np.ndarray, np.ndarray] | No
 
 
 # --------------------------------------------------------------------------- numerics: network
-@NETWORK_FIX
 @FUZZ
 @given(st.data(), st.integers(1, 3), st.integers(1, 3), st.integers(1, 4))
 def test_network_forward_loss_gradient(data, m, d, n):
@@ -336,11 +327,6 @@ def test_bound_thm2(n, d):
     np.testing.assert_allclose(number, float(bound_thm2(float(n), float(d))), rtol=1e-14)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="theory.cap.sympy_argument passes a bool to SymPy (TypeError 'BooleanAtom not allowed', "
-    "naming no argument): not a file of issue 12; the owner of theory/cap.py rejects bools there",
-)
 @pytest.mark.parametrize("n, d", [(True, 2), (3, False)])
 def test_bound_thm2_rejects_bools_naming_the_argument(n, d):
     with pytest.raises(ERRORS) as info:

@@ -41,6 +41,8 @@ __all__ = [
 def sympy_argument(value: Any, name: str, *, positive: bool = True, integer: bool = False) -> sp.Expr:
     """Sympify an argument; a number must be finite, real, > 0 (and an integer if asked), else
     ValueError naming ``name``. Symbols pass through (their assumptions are the caller's)."""
+    if isinstance(value, bool) or isinstance(value, sp.logic.boolalg.BooleanAtom):
+        raise TypeError(f"{name}: a bool is not a number, got {value!r}")
     try:
         expr = sp.sympify(value, strict=True)
     except (sp.SympifyError, TypeError) as exc:
