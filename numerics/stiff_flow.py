@@ -25,8 +25,9 @@ the first checkpoint where the cell is decided.
 **Classification** (:class:`Criterion`, at checkpoint j with generalization error G_j on the test
 set, training loss L_j and gradient norm g_j):
 
-* ``recovered``: G ≤ ``recover_tol`` at two consecutive checkpoints (one decade apart);
-* ``other global minimum``: L_j ≤ ``loss_floor``, g_j ≤ ``grad_floor``, G_j > ``recover_tol``
+* ``recovered``: G ≤ ``recover_tol`` at two consecutive checkpoints (one decade apart) and still
+  falling ≥ 10× over that decade, or ≤ ``zero_floor``;
+* ``other global minimum``: L_j ≤ ``loss_floor``, g_j ≤ ``grad_floor``, G_j > ``zero_floor``
   and |G_i − G_j| ≤ ``stable_rel``·G_j for the last three checkpoints (stable over two decades);
 * ``undecided``: neither by t = 10^j_max (reported and counted separately, never as either class).
 
@@ -64,8 +65,12 @@ class Criterion:
     """The convergence/classification criterion (ZBZ24 recovery experiments).
 
     * ``recover_tol = 1e-8``: recovered cells reach G ≤ 1e-16 within a decade or two of crossing
-      1e-8 (G ~ t⁻² on the degenerate branch, exponential on the other); cells at another global
-      minimum sit at G ≥ 1e-6 in every grid run (the evidence records the smallest);
+      1e-8 (G ~ t⁻² on the degenerate branch, exponential on the other);
+    * ``decay = 0.1``, ``zero_floor = 1e-20``: below the threshold G must still fall ≥ 10× per
+      decade (t⁻² on the degenerate branch gives 100×, the exponential branch more) or be ≤ 1e-20
+      (rms 1e-10; rounding leaves G ≈ 1e-30): a cell that stays at G ≈ 1e-9 is at another global
+      minimum close to the target, not recovered (such cells occur at n = 3, r near 1, and at
+      n = 4, 5: the thorough grid saw stable G from 1e-8 down to below it);
     * ``loss_floor = 1e-20``: √(2L) ≤ 1.5e-10 — the training residual is 10⁶ times below the rms
       error √1e-8 that separates the classes, so the point is a global minimum of the training
       loss up to that residual (rounding level is 1e-32);
@@ -77,6 +82,8 @@ class Criterion:
     """
 
     recover_tol: float = 1e-8
+    decay: float = 0.1
+    zero_floor: float = 1e-20
     loss_floor: float = 1e-20
     grad_floor: float = 1e-9
     stable_rel: float = 1e-3
@@ -84,7 +91,7 @@ class Criterion:
     j_max: int = 12
 
     def __post_init__(self) -> None:
-        for name in ("recover_tol", "loss_floor", "grad_floor", "stable_rel"):
+        for name in ("recover_tol", "decay", "zero_floor", "loss_floor", "grad_floor", "stable_rel"):
             v = getattr(self, name)
             if not (np.isfinite(v) and v > 0):
                 raise ValueError(f"{name}: expected a positive finite number, got {v}")
@@ -93,9 +100,10 @@ class Criterion:
 
     def decide(self, G: Array, L: Array, g: Array) -> str | None:
         """The status from the checkpoint histories so far (None: not yet decided)."""
-        if G.size >= 2 and G[-1] <= self.recover_tol and G[-2] <= self.recover_tol:
+        if (G.size >= 2 and G[-1] <= self.recover_tol and G[-2] <= self.recover_tol
+                and (G[-1] <= self.decay * G[-2] or G[-1] <= self.zero_floor)):
             return RECOVERED
-        if (G.size >= 3 and L[-1] <= self.loss_floor and g[-1] <= self.grad_floor and G[-1] > self.recover_tol
+        if (G.size >= 3 and L[-1] <= self.loss_floor and g[-1] <= self.grad_floor and G[-1] > self.zero_floor
                 and np.all(np.abs(G[-3:] - G[-1]) <= self.stable_rel * G[-1])):
             return OTHER
         return None

@@ -266,9 +266,11 @@ def test_undecided_is_reported_not_counted_as_a_class():
 
 def test_criterion_decides_by_its_rules():
     c = sf.Criterion()
-    G, L, g = np.array([1e-3, 1e-9, 1e-9]), np.array([1e-3, 1e-25, 1e-25]), np.array([1.0, 0, 0])
+    G, L, g = np.array([1e-3, 1e-9, 1e-11]), np.array([1e-3, 1e-25, 1e-25]), np.array([1.0, 0, 0])
     assert c.decide(G, L, g) == sf.RECOVERED
     assert c.decide(G[:2], L[:2], g[:2]) is None  # one checkpoint below the threshold is not enough
+    assert c.decide(np.array([1e-3, 1e-9, 0.5e-9]), L, g) is None  # below 1e-8 but not decaying 10×
+    assert c.decide(np.array([1e-9, 1e-9, 1e-9]), L, g * 0) == sf.OTHER  # stable just below 1e-8: another minimum
     stable = np.array([1e-4, 1e-4, 1e-4])
     assert c.decide(stable, L * 0 + 1e-25, g * 0) == sf.OTHER
     assert c.decide(stable * [1, 1.01, 1], L * 0 + 1e-25, g * 0) is None  # moved 1% in two decades
