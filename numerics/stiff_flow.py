@@ -19,8 +19,9 @@ benchmarks/bench_zbz24.py.) Tolerances:
   the escape phase (error control stays relative while θ is small); once θ = O(1), 1e-14 is far
   below the rtol·|θ| part and below the 1e-5 parameter distances at which t⁻² cells still move.
 
-The flow is integrated decade by decade (checkpoints t_j = 10^j, j = j_first..j_max) and stops at
-the first checkpoint where the cell is decided.
+One solver object steps the whole run; the state is read (dense output) at the checkpoints
+t_j = 10^j, j = j_first..j_max, and the run stops at the first checkpoint where the cell is
+decided.
 
 **Classification** (:class:`Criterion`, at checkpoint j with generalization error G_j on the test
 set, training loss L_j and gradient norm g_j):
@@ -191,7 +192,7 @@ def make_cell(
 def _field(X: Array, y: Array, sigma) -> Any:
     """F(θ) = −∇L(θ) for one θ: the single-state form of numerics.network's batched gradient
     (2c Σ_i r_i (σ(z_ik), a_k σ'(z_ik) x_i)_k, c = 1/(2n)), without its batch axes — on 6-dim
-    states the batched kernel costs ~5× more per call (benchmarks/bench_zbz24.py); tests/test_flow.py
+    states the batched kernel costs ~1.6× more per call (benchmarks/bench_zbz24.py); tests/test_flow.py
     checks the two agree."""
     n, d = X.shape
     c2 = 1.0 / n  # 2c
