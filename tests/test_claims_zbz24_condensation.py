@@ -97,6 +97,49 @@ def test_permuted_imbalance_vector_is_rejected(evidence):
     r = run(20)
     rng = np.random.default_rng(12345)
     C_perm = np.array([rng.permutation(c) for c in r["C"]])
-    with pytest.raises(ClaimRejected):
+    with pytest.raises(ClaimRejected, match="no rank association"):
         check_condensation(C_perm, r["norms"])
     evidence.record(mutation="C randomly permuted within each seed (permutation seed 12345)", rejected=True, m=20)
+
+
+@pytest.mark.claim("ZBZ24.condensation", kind="numerical", control=True)
+def test_initial_neuron_norm_as_proxy_for_c_is_rejected(evidence):
+    """Mutated claim: 'the neurons that end largest are those with the largest initial norm
+    ‖(ā_k, w̄_k)‖' (a proxy for |C_k| that ignores the projection on the escape direction). The
+    same check must reject it on the same runs (it fails the largest-neuron match)."""
+    r = run(20)
+    X, y = data()
+    bars = np.array([np.random.default_rng(s).normal(size=20 * (D_IN + 1)) for s in range(SEEDS)])
+    proxy = np.linalg.norm(bars.reshape(SEEDS, 20, D_IN + 1), axis=2)
+    with pytest.raises(ClaimRejected) as info:
+        check_condensation(proxy, r["norms"])
+    match = [int(np.argmax(p) == np.argmax(nr)) for p, nr in zip(proxy, r["norms"])]
+    evidence.record(mutation="|C_k| replaced by the initial neuron norm ‖θ̄_k‖", rejection=str(info.value),
+                    proxy_largest_matches=match, m=20)
+
+
+@pytest.mark.claim("ZBZ24.condensation", kind="numerical", control=True)
+def test_linear_phase_proportional_growth_is_rejected(evidence):
+    """Mutated mechanism: every neuron grows in proportion to |C_k| (the linearized escape
+    phase continued to the end, no condensation). The same check must reject it by its
+    concentration criterion, not by the rank criteria (which such norms satisfy)."""
+    r = run(20)
+    linear = np.abs(r["C"]) * 1e3
+    with pytest.raises(ClaimRejected, match="growth does not concentrate"):
+        check_condensation(r["C"], linear)
+    evidence.record(mutation="final norms ∝ |C_k| (linear phase)", rejected=True, m=20)
+
+
+@pytest.mark.claim("ZBZ24.condensation", kind="numerical", control=True)
+def test_largest_neuron_swapped_is_rejected(evidence):
+    """Mutated claim: the neuron with the second-largest |C_k| ends largest (C's top two entries
+    swapped per seed): the rank association survives (one transposition), the largest-neuron
+    criterion must reject."""
+    r = run(20)
+    C = r["C"].copy()
+    for c in C:
+        i, j = np.argsort(-np.abs(c))[:2]
+        c[[i, j]] = c[[j, i]]
+    with pytest.raises(ClaimRejected, match="largest final neuron"):
+        check_condensation(C, r["norms"])
+    evidence.record(mutation="top-two |C_k| swapped in every seed", rejected=True, m=20)

@@ -1,16 +1,25 @@
-"""ZBZ24.ratio — width 2, d = 1, tanh, target tanh(x): the small-init end point as a function of
-the imbalance ratio r = C_2/C_1 ∈ [0, 1] (r and −r, and swapping the neurons, are symmetries).
+"""ZBZ24.ratio — width 2, tanh, single-neuron target: the imbalance ratio r = C_2/C_1 ∈ [0, 1]
+selects the end point of the small-initialization flow (r and −r, and swapping the neurons, are
+symmetries), each flow integrated until it is decided (numerics.stiff_flow).
 
-Set-up: x_i = 6 equally spaced points on [−3, 3], y_i = tanh(x_i); θ̄ = C_1e_1 + C_2e_2 with
-C = (1, r)/‖(1, r)‖ (numerics.imbalance.init_with_imbalance); gradient flow from εθ̄ for
-ε = 1e-5 and 1e-6 (the ε → 0 limit: both must give the same classification), read at the
-shifted times T_ε + s, s ∈ {10⁴, 3·10⁴}. Contribution of neuron k: q_k = rms_x(a_k tanh(w_k x)) /
-rms_x(tanh x) on a dense grid of [−3, 3].
+Cases (the seed's 6-parameter net at n = 6, with its two readings, and the 4-parameter d = 1 net):
 
-Regimes (the check): a neuron *dies* when its contribution is below 1% and still falling (by > 1%
-over the last 2·10⁴ time units), or is ≤ 1e-8 (numerically zero); the two neurons *share* when both contributions are
-≥ 1% and have stopped moving (relative change ≤ 1% over those 2·10⁴ time units). Points that are
-neither are "transition" points (slow convergence at the regime boundary).
+* ``d2``: f = Σ_k a_k tanh(w_kᵀx), x ∈ R², n = 6 Gaussian samples (numerics.recovery_grid.sample
+  draw 0), target tanh(w*ᵀx), w* = (1, 0.5); test set the 41 × 41 grid of [−2, 2]²;
+* ``bias``: the same net read as one input with a bias, x = (u, 1): u = 6 equally spaced points
+  on [−3, 3] (the seed's interval was lost), target tanh(u) (w* = (1, 0)); test set 601 points
+  on [−3, 3];
+* ``d1``: f = Σ_k a_k tanh(w_k u), u as above, target tanh(u) (thorough only).
+
+θ(0) = ε·θ̄, θ̄ = C_1e_1 + C_2e_2, C = (1, r)/‖(1, r)‖, ε = 1e-5 (and 1e-6 under thorough: the
+ε → 0 limit, both must give the same labels). At the deciding checkpoint, neuron k's contribution
+q_k = rms(a_k tanh(w_kᵀx))/rms(target) on the test set. Labels: *shares* when both q_k ≥ 1e-2
+and both input weights are within 0.1 of w* (the sharing branch w_1 = w_2 = w*, a_1 + a_2 = 1);
+*dies* when min q_k ≤ 1e-3 (the other branch: the small neuron's output is 0); else
+*transition*. Tolerances: the flow is stopped when G ≤ 1e-8 for a decade, i.e. the net is
+within rms 1e-4 of the target; on the sharing branch the valley is quartic (G ~ δ⁴), so the
+parameters may still be δ ~ G^{1/4} = 1e-2 away from it: ALIGN = 0.1 is 10× that; a dying
+neuron's output is ≤ rms 1e-4 (DEAD_MAX = 1e-3 is 10× that).
 """
 
 from __future__ import annotations
@@ -20,54 +29,66 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
-from numerics.flow import plot_trajectories, small_init_flow
+from numerics.flow import plot_trajectories
 from numerics.imbalance import init_with_imbalance
+from numerics.recovery_grid import T_TEST, W_STAR, X_TEST, sample
+from numerics.stiff_flow import RECOVERED, Criterion, integrate_cells, make_cell
 from overspec.testing import ClaimRejected
 
-X = np.linspace(-3.0, 3.0, 6)[:, None]
-Y = np.tanh(X[:, 0])
-X_TEST = np.linspace(-3.0, 3.0, 601)
-EPSILONS = (1e-5, 1e-6)
-SHIFTS = np.array([0.0, 1e4, 3e4])
-ZERO, SHARE_MIN, STABLE = 1e-8, 1e-2, 1e-2
+SHARE_MIN, DEAD_MAX, ALIGN = 1e-2, 1e-3, 1e-1
+_U = np.linspace(-3.0, 3.0, 6)
+_U_TEST = np.linspace(-3.0, 3.0, 601)
 
 
-def ratios(profile) -> np.ndarray:
-    return np.linspace(0.0, 1.0, 41 if profile.run_thorough else 11)
+def case(name: str) -> dict:
+    """Data, test set and target direction of a case (module docstring)."""
+    if name == "d2":
+        X, y = sample(6, 0)
+        return {"X": X, "y": y, "X_test": X_TEST, "target": T_TEST, "w_star": W_STAR}
+    if name == "bias":
+        ones = np.ones_like(_U)
+        return {"X": np.column_stack([_U, ones]), "y": np.tanh(_U), "w_star": np.array([1.0, 0.0]),
+                "X_test": np.column_stack([_U_TEST, np.ones_like(_U_TEST)]), "target": np.tanh(_U_TEST)}
+    if name == "d1":
+        return {"X": _U[:, None], "y": np.tanh(_U), "X_test": _U_TEST[:, None], "target": np.tanh(_U_TEST),
+                "w_star": np.array([1.0])}
+    raise ValueError(f"name: unknown case {name!r}")
+
+
+def spec(profile) -> tuple[tuple[str, ...], tuple[float, ...], int]:
+    """(cases, epsilons, number of ratios)."""
+    if profile.run_thorough:
+        return ("d2", "bias", "d1"), (1e-5, 1e-6), 21
+    return ("d2", "bias"), (1e-5,), 9
 
 
 @lru_cache(maxsize=None)
-def run(n_ratios: int) -> dict:
+def run(name: str, eps: float, n_ratios: int) -> dict:
+    c = case(name)
     rs = np.linspace(0.0, 1.0, n_ratios)
-    bars = np.array([init_with_imbalance(np.array([1.0, r]) / np.hypot(1.0, r), X, Y) for r in rs])
-    out = {"r": rs, "theta": [], "loss": []}
-    for eps in EPSILONS:
-        tr = small_init_flow(bars, eps, X, Y, SHIFTS)
-        out["theta"].append(tr.theta)
-        out["loss"].append(tr.loss[:, -1])
-    return out
+    cells = [make_cell(f"{name} eps={eps:g} r={r:.4g}",
+                       eps * init_with_imbalance(np.array([1.0, r]) / np.hypot(1.0, r), c["X"], c["y"]),
+                       c["X"], c["y"], c["X_test"], c["target"]) for r in rs]
+    res = integrate_cells(cells, Criterion())
+    theta = np.array([r.end for r in res])
+    return {"r": rs, "theta": theta, "status": [r.status for r in res],
+            "decided_at": [r.decided_at for r in res], "q": contributions(theta, c)}
 
 
-def contributions(theta: np.ndarray) -> np.ndarray:
-    """q_k = rms(a_k tanh(w_k x))/rms(tanh x) on X_TEST, for θ of shape (..., 4): (..., 2)."""
-    ref = np.sqrt(np.mean(np.tanh(X_TEST) ** 2))
-    a = theta[..., [0, 2]]
-    w = theta[..., [1, 3]]
-    vals = a[..., None] * np.tanh(w[..., None] * X_TEST)
-    return np.sqrt(np.mean(vals**2, axis=-1)) / ref
+def contributions(theta: np.ndarray, c: dict) -> np.ndarray:
+    """q_k = rms(a_k tanh(w_kᵀx))/rms(target) on the case's test set: (R, 2)."""
+    d = c["X"].shape[1]
+    blocks = theta.reshape(theta.shape[0], 2, d + 1)
+    vals = blocks[:, :, :1] * np.tanh(blocks[:, :, 1:] @ c["X_test"].T)
+    return np.sqrt(np.mean(vals**2, axis=-1)) / np.sqrt(np.mean(c["target"] ** 2))
 
 
-def classify(theta: np.ndarray) -> list[str]:
-    """'dies' / 'shares' / 'transition' per ratio from the two late horizons (theta: (R, S, 4))."""
-    q_mid, q_end = contributions(theta[:, -2]), contributions(theta[:, -1])
-    labels = []
-    for qm, qe in zip(q_mid, q_end):
-        small = int(np.argmin(qe))
-        dies = qe[small] <= ZERO or (qe[small] < SHARE_MIN and qe[small] < (1 - STABLE) * qm[small])
-        stable = np.all(np.abs(qe - qm) <= STABLE * qe)
-        shares = np.all(qe >= SHARE_MIN) and stable
-        labels.append("dies" if dies else "shares" if shares else "transition")
-    return labels
+def classify(theta: np.ndarray, q: np.ndarray, w_star: np.ndarray) -> list[str]:
+    d = w_star.size
+    W = theta.reshape(theta.shape[0], 2, d + 1)[:, :, 1:]
+    aligned = np.all(np.abs(W - w_star).max(axis=2) <= ALIGN, axis=1)
+    return ["shares" if (qi.min() >= SHARE_MIN and al) else "dies" if qi.min() <= DEAD_MAX else "transition"
+            for qi, al in zip(q, aligned)]
 
 
 def check_two_regimes(r: np.ndarray, labels: list[str]) -> dict:
@@ -89,56 +110,69 @@ def check_two_regimes(r: np.ndarray, labels: list[str]) -> dict:
             "transition_points": r[last_die + 1 : first_share]}
 
 
-def check_independent_of_ratio(q: np.ndarray, numerical_error: float) -> None:
-    """The mutated claim: the end point does not depend on r (up to the numerical error)."""
-    spread = float(np.ptp(q[:, 1]))
-    if spread > numerical_error:
-        raise ClaimRejected(f"end-point contribution of neuron 2 ranges over {spread:.3f} > {numerical_error:.1e}")
+def labels_of(name: str, eps: float, n_ratios: int) -> list[str]:
+    res = run(name, eps, n_ratios)
+    if any(s != RECOVERED for s in res["status"]):
+        raise ClaimRejected(f"{name}, ε = {eps}: not every run was decided as recovered: {res['status']}")
+    return classify(res["theta"], res["q"], case(name)["w_star"])
 
 
 @pytest.mark.claim("ZBZ24.ratio", kind="numerical")
 def test_imbalance_ratio_selects_sharing_or_one_neuron_end_point(evidence, profile):
-    res = run(ratios(profile).size)
-    r = res["r"]
-    per_eps = [classify(th) for th in res["theta"]]
-    if per_eps[0] != per_eps[1]:
-        raise ClaimRejected(f"classification changes between ε = 1e-5 and 1e-6: {per_eps}")
-    out = check_two_regimes(r, per_eps[1])
-    q = contributions(res["theta"][1][:, -1])
-    lab = np.array(per_eps[1])
-    dead_q = np.where(lab == "dies", q.min(axis=1), np.nan)
-    evidence.record(ratios=r, labels=per_eps[1], contributions_end=q,
-                    end_points_eps_1em6=res["theta"][1][:, -1], end_points_eps_1em5=res["theta"][0][:, -1],
-                    max_end_point_difference_between_eps=float(np.abs(res["theta"][0][:, -1] - res["theta"][1][:, -1]).max()),
-                    loss_end=res["loss"][1], max_dead_contribution=float(np.nanmax(dead_q)),
-                    x_train="6 equally spaced points on [-3, 3]", shifts=SHIFTS, epsilons=EPSILONS, **out)
-    evidence.tolerance("dies", SHARE_MIN, "a dying neuron's contribution is < 1% of the target's and still falling by > 1% over the last 2·10⁴ time units, or ≤ 1e-8 (numerically zero, atol 1e-12)")
-    evidence.tolerance("share_stability", STABLE, "sharing = both contributions ≥ 1% and changed ≤ 1% over the last 2·10⁴ time units (converged to a positive split)")
-    th = res["theta"][1][:, -1]
-    fig = plot_trajectories([("a₁", r, th[:, 0]), ("w₁", r, th[:, 1]), ("a₂", r, th[:, 2]), ("w₂", r, th[:, 3]),
-                             ("q₂ (neuron-2 share)", r, q[:, 1])],
-                            xlabel="imbalance ratio r = C₂/C₁", ylabel="end point (ε = 1e-6, s = 3·10⁴)",
+    names, epss, nr = spec(profile)
+    out = {}
+    for name in names:
+        per_eps = [labels_of(name, e, nr) for e in epss]
+        if any(p != per_eps[0] for p in per_eps):
+            raise ClaimRejected(f"{name}: labels change with ε {epss}: {per_eps}")
+        res = run(name, epss[-1], nr)
+        out[name] = {"labels": per_eps[-1], "contributions_end": res["q"], "end_points": res["theta"],
+                     "decided_at": res["decided_at"], **check_two_regimes(res["r"], per_eps[-1])}
+    evidence.record(cases=out, epsilons=epss, ratios=np.linspace(0, 1, nr),
+                    bias_reading="x = (u, 1), u = 6 equally spaced points on [-3, 3], target tanh(u)")
+    evidence.tolerance("share_min", SHARE_MIN, "shares: both contributions ≥ 1% and both w_k within 0.1 of w* (10× G^{1/4} at G = 1e-8, a quartic valley; module docstring)")
+    evidence.tolerance("dead_max", DEAD_MAX, "dies: the smaller contribution ≤ 1e-3 at a recovered end point (G ≤ 1e-8)")
+    name = names[0]
+    res = run(name, epss[-1], nr)
+    fig = plot_trajectories([(f"q₁ ({nm})", run(nm, epss[-1], nr)["r"], run(nm, epss[-1], nr)["q"][:, 0]) for nm in names]
+                            + [(f"q₂ ({nm})", run(nm, epss[-1], nr)["r"], run(nm, epss[-1], nr)["q"][:, 1]) for nm in names],
+                            xlabel="imbalance ratio r = C₂/C₁", ylabel="neuron contribution at convergence",
                             title="ZBZ24.ratio: one neuron carries the target (small r) vs both share")
-    evidence.figure("end_point_vs_ratio", fig)
+    evidence.figure("contribution_vs_ratio", fig)
 
 
 @pytest.mark.claim("ZBZ24.ratio", kind="numerical", control=True)
 def test_end_point_independent_of_ratio_is_rejected(evidence, profile):
-    res = run(ratios(profile).size)
-    q = contributions(res["theta"][1][:, -1])
-    err = float(np.abs(contributions(res["theta"][0][:, -1]) - q).max())
-    with pytest.raises(ClaimRejected):
-        check_independent_of_ratio(q, 10 * max(err, 1e-12))
-    evidence.record(mutation="end point independent of the imbalance ratio", rejected=True,
-                    spread_of_q2=float(np.ptp(q[:, 1])), eps_difference=err)
-    evidence.tolerance("numerical_error", 10.0, "× the largest contribution difference between ε = 1e-5 and 1e-6 runs")
+    """Mutated claim: one end point for every r. Rejected when the neuron-2 contribution ranges
+    over more than the labels' margin (the gap between DEAD_MAX and SHARE_MIN)."""
+    names, epss, nr = spec(profile)
+    for name in names:
+        q = run(name, epss[-1], nr)["q"]
+        spread = float(np.ptp(q.min(axis=1)))
+        with pytest.raises(ClaimRejected):
+            if spread > SHARE_MIN - DEAD_MAX:
+                raise ClaimRejected(f"{name}: min contribution ranges over {spread:.3f}")
+        evidence.record(**{f"spread_min_contribution_{name}": spread})
+    evidence.record(mutation="end point independent of the imbalance ratio", rejected=True)
 
 
 @pytest.mark.claim("ZBZ24.ratio", kind="numerical", control=True)
-def test_swapped_regimes_are_rejected(evidence, profile):
-    """Mutation: 'near 1 one neuron dies, far from 1 they share' — the labels reversed in r."""
-    res = run(ratios(profile).size)
-    labels = classify(res["theta"][1])
-    with pytest.raises(ClaimRejected):
-        check_two_regimes(res["r"], labels[::-1])
-    evidence.record(mutation="regimes swapped (labels reversed in r)", rejected=True)
+def test_mislabelled_branch_is_rejected(evidence, profile):
+    """Mutated mechanism: the sharing label without the alignment condition (w_1 = w_2 = w*)
+    replaced by 'both neurons non-zero' on end points of the one-neuron branch perturbed into
+    the wrong branch: a dying neuron set to a 1% copy of a misaligned neuron must not be called
+    sharing by the same classifier."""
+    names, epss, nr = spec(profile)
+    res = run(names[0], epss[-1], nr)
+    c = case(names[0])
+    lab = classify(res["theta"], res["q"], c["w_star"])
+    dead = [i for i, s in enumerate(lab) if s == "dies"]
+    assert dead, "no dying end point: the control would be vacuous"
+    th = res["theta"][dead].copy()
+    d = c["X"].shape[1]
+    th[:, d + 1] = 0.05  # a_2
+    th[:, d + 2:] = -c["w_star"]  # w_2 = −w*: a non-zero, misaligned second neuron
+    mutated = classify(th, contributions(th, c), c["w_star"])
+    if "shares" in mutated:
+        raise ClaimRejected(f"a misaligned second neuron was labelled sharing: {mutated}")
+    evidence.record(mutation="a_2 = 0.05, w_2 = −w* on the dying end points", labels_mutated=mutated)

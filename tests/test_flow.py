@@ -170,3 +170,111 @@ def test_bad_input_names_the_argument(call, match):
     X, y = _data(4, 2)
     with pytest.raises(ValueError, match=match):
         call(X, y)
+
+
+# ------------------------------------------------------------- stiff flow (numerics.stiff_flow)
+from numerics import stiff_flow as sf  # noqa: E402
+from theory import flow_jacobian as fj  # noqa: E402
+
+
+def test_sympy_jacobian_closed_form_is_derived_for_small_widths():
+    assert fj.closed_form_matches(1, 1)
+    assert fj.closed_form_matches(2, 1)
+
+
+def test_analytic_flow_jacobian_matches_the_sympy_derivation():
+    """numerics.network.hessian (the integrator's Jacobian, −∂F/∂θ) against the SymPy field
+    Jacobian with σ = tanh, summed over samples with weight 1/n: rounding-level agreement."""
+    from numerics.network import hessian
+
+    J1 = fj.tanh_jacobian_function(2, 1)
+    rng = np.random.default_rng(3)
+    th, X, y = rng.normal(size=4), rng.normal(size=(5, 1)), rng.normal(size=5)
+    J = sum(np.array(J1(th, X[i], y[i]), dtype=float) for i in range(5)) / 5
+    assert np.abs(J + hessian(th, X, y)).max() <= 1e-13 * max(1.0, np.abs(J).max())
+
+
+def test_single_state_field_equals_the_batched_gradient():
+    rng = np.random.default_rng(4)
+    X, y, th = rng.normal(size=(6, 2)), rng.normal(size=6), rng.normal(size=6)
+    f = sf._field(X, y, net.get_activation("tanh"))
+    assert np.abs(f(0.0, th) + net.batched_gradient(th, X, y)[0]).max() <= 1e-14
+
+
+def _cell(**kw):
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(4, 2))
+    args = dict(name="c", theta0=1e-3 * rng.normal(size=6), X=X, y=np.tanh(X @ [1.0, 0.5]),
+                X_test=X, target=np.tanh(X @ [1.0, 0.5]))
+    args.update(kw)
+    return sf.make_cell(**args)
+
+
+@pytest.mark.parametrize("kw, name", [
+    ({"theta0": np.zeros(6)}, "theta0"),
+    ({"theta0": np.full(5, 1e-3)}, "theta0"),
+    ({"X": np.full((4, 2), np.nan)}, "X"),
+    ({"y": np.zeros(3)}, "y"),
+    ({"target": np.zeros(2)}, "target"),
+    ({"X_test": np.zeros((4, 3))}, "X_test"),
+])
+def test_make_cell_rejects_bad_input_naming_the_argument(kw, name):
+    with pytest.raises(ValueError, match=f"^{name}:"):
+        _cell(**kw)
+
+
+def test_eps_and_t_end_must_be_positive():
+    from numerics.recovery_grid import ratio_init, sample
+
+    X, y = sample(4, 0)
+    for eps in (0.0, -1e-4, np.nan):
+        with pytest.raises(ValueError, match="^eps:"):
+            ratio_init(0.5, X, y, eps)
+    for t in (0.0, -1.0, np.inf):
+        with pytest.raises(ValueError, match="^t_end:"):
+            sf.integrate_cell(_cell(), t_end=t)
+    with pytest.raises(ValueError, match="^method:"):
+        sf.integrate_cell(_cell(), method="RK45")
+
+
+def test_integrator_failure_raises_naming_the_cell():
+    """A field that turns non-finite (an activation defined only on |z| < 1, started outside)
+    makes the solver fail: the error names the cell, no status is returned."""
+    from numerics.network import Activation
+
+    def part(v):
+        return lambda x: np.where(np.abs(x) < 1, v(x), np.nan)
+
+    blow = Activation("blow", part(lambda x: x), part(np.ones_like), part(np.zeros_like))
+    import numerics.network as nw
+
+    nw.ACTIVATIONS["_blow_test"] = blow
+    try:
+        c = _cell(name="the-bad-cell", theta0=np.full(6, 30.0), activation="_blow_test")
+        with pytest.raises(sf.IntegrationError, match="the-bad-cell"):
+            sf.integrate_cell(c, t_end=1e3)
+    finally:
+        del nw.ACTIVATIONS["_blow_test"]
+
+
+def test_undecided_is_reported_not_counted_as_a_class():
+    """Stopped at t = 10² a slow cell is undecided; counts keep it apart."""
+    r = sf.integrate_cell(_cell(), t_end=1e2)
+    assert r.status == sf.UNDECIDED and r.decided_at == np.inf
+    assert sf.status_counts([r]) == {sf.RECOVERED: 0, sf.OTHER: 0, sf.UNDECIDED: 1}
+
+
+def test_criterion_decides_by_its_rules():
+    c = sf.Criterion()
+    G, L, g = np.array([1e-3, 1e-9, 1e-11]), np.array([1e-3, 1e-25, 1e-25]), np.array([1.0, 0, 0])
+    assert c.decide(G, L, g) == sf.RECOVERED
+    assert c.decide(G[:2], L[:2], g[:2]) is None  # one checkpoint below the threshold is not enough
+    assert c.decide(np.array([1e-3, 1e-9, 0.5e-9]), L, g) is None  # below 1e-8 but not decaying 10×
+    assert c.decide(np.array([1e-9, 1e-9, 1e-9]), L, g * 0) == sf.OTHER  # stable just below 1e-8: another minimum
+    stable = np.array([1e-4, 1e-4, 1e-4])
+    assert c.decide(stable, L * 0 + 1e-25, g * 0) == sf.OTHER
+    assert c.decide(stable * [1, 1.01, 1], L * 0 + 1e-25, g * 0) is None  # moved 1% in two decades
+    assert c.decide(stable, L * 0 + 1e-15, g * 0) is None  # loss above the floor
+    assert c.decide(stable, L * 0 + 1e-25, g * 0 + 1e-6) is None  # still moving
+    with pytest.raises(ValueError, match="^recover_tol:"):
+        sf.Criterion(recover_tol=0.0)
