@@ -206,7 +206,7 @@ def test_closed_form_alpha_and_bas_agree_with_the_basin_engine(evidence):
             A = singleton_pattern(data, sigma)
             eng = basin_value(data.X, data.y, A, b)
             worst = max(worst, abs(float(exact) - eng.value))
-            # helper A's floating-point closed form (numerics/singleton.py), same derivation
+            # helper A's floating-point closed form (numerics/basins/singleton.py), same derivation
             worst_float = max(worst_float, abs(float(exact) - singleton_basin_value(data.X, data.y, A, b)))
             vals.append(exact)
         alpha_n = table.alpha(n)

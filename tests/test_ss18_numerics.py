@@ -1,4 +1,4 @@
-"""Unit tests of numerics/ss18.py: the arc-cosine kernel, F, ∇F, ∇²F and the batched GD (REV.ss18-table).
+"""Unit tests of numerics/ss18/: the arc-cosine kernel, F, ∇F, ∇²F and the batched GD (REV.ss18-table).
 
 The kernel formula E[[wᵀx]_+[vᵀx]_+] = ‖w‖‖v‖(sin θ + (π − θ)cos θ)/(2π) is derived here with
 SymPy (polar coordinates in span(w, v)) and checked against mpmath quadrature and Monte Carlo;
