@@ -8,6 +8,8 @@ Verdict rules (one place, used by the JSON, the Markdown and the exit status):
 * ``refuted``  — a positive check's assertion failed: the data contradict the claim (the
   check's entry keeps what it recorded before failing, its message, and the counterexample
   that a :class:`overspec.testing.ClaimRejected` carried, as ``counterexample``);
+* ``undecided`` — no refutation, but a positive check raised :class:`overspec.testing.Undecided`:
+  its experiment or proof did not decide (no verdict; reported, and the exit status is 1);
 * ``partial``  — every check passed but no negative control ran, or the registry marks the
   claim as only partly checkable (its ``scope`` says which part);
 * ``verified`` / ``erratum`` — every check passed, including ≥ 1 negative control; ``erratum``
@@ -30,8 +32,8 @@ from typing import Any
 
 from overspec.registry import Claim
 
-VERDICTS = ("verified", "erratum", "partial", "refuted", "error", "not-run")
-FAILING_VERDICTS = ("refuted", "error")
+VERDICTS = ("verified", "erratum", "partial", "refuted", "undecided", "error", "not-run")
+FAILING_VERDICTS = ("refuted", "undecided", "error")  # undecided is no verdict: reported, never passed
 VOLATILE_KEYS = ("generated_at", "duration_s", "total_duration_s", "jobs")
 
 
@@ -61,8 +63,8 @@ class CheckResult:
         }
         if self.message:
             d["message"] = self.message
-        if self.counterexample:
-            d["counterexample"] = self.counterexample
+        if self.counterexample:  # an Undecided check's witness is what was left undecided
+            d["left_undecided" if self.failure == "undecided" else "counterexample"] = self.counterexample
         return d
 
 
@@ -77,9 +79,12 @@ def verdict(claim: Claim, checks: list[CheckResult]) -> tuple[str, str]:
     blind = [c for c in ran if c.control and c.outcome == "failed"]
     if blind:
         return "error", f"negative control did not reject its mutated claim: {blind[0].nodeid}"
-    refuting = [c for c in ran if not c.control and c.outcome == "failed"]
+    refuting = [c for c in ran if not c.control and c.outcome == "failed" and c.failure != "undecided"]
     if refuting:
         return "refuted", f"{refuting[0].nodeid}: {refuting[0].message or 'assertion failed'}"
+    undecided = [c for c in ran if c.failure == "undecided"]
+    if undecided:
+        return "undecided", f"{undecided[0].nodeid}: {undecided[0].message or 'undecided'}"
     positives = [c for c in ran if not c.control]
     controls = [c for c in ran if c.control]
     if not positives:
@@ -251,7 +256,7 @@ def render_markdown(ledger: dict[str, Any]) -> str:
         for c in e["checks"]:
             ev = c["evidence"]
             if not (ev.get("data") or ev.get("tolerances") or ev.get("figures") or c.get("message")
-                    or c.get("counterexample")):
+                    or c.get("counterexample") or c.get("left_undecided")):
                 continue
             lines += ["", f"`{c['nodeid']}`"]
             for k, v in sorted(ev.get("data", {}).items()):
@@ -262,6 +267,8 @@ def render_markdown(ledger: dict[str, Any]) -> str:
                 lines.append(f"- figure: ![{fig}](figures/{fig})")
             if c.get("counterexample"):
                 lines.append(f"- **counterexample**: `{_fmt(c['counterexample'])}`")
+            if c.get("left_undecided"):
+                lines.append(f"- **left undecided**: `{_fmt(c['left_undecided'])}`")
             if c.get("message"):
                 lines.append(f"- message: `{c['message'][:500]}`")
     return "\n".join(lines) + "\n"

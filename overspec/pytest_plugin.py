@@ -30,6 +30,7 @@ from overspec.evidence import USER_PROPERTY, Evidence, to_jsonable
 from overspec.profiles import Profile, UnknownProfileError, get_profile, register_hypothesis_profiles
 from overspec.project import Project, ProjectError, find_project
 from overspec.registry import EVIDENCE_KINDS, Claim, RegistryError, registry
+from overspec.testing import Undecided
 
 CLAIM_PROPERTY = "overspec_claim"
 MARKERS = (
@@ -193,7 +194,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if call.excinfo is not None and report.failed:
         # A failed assertion is evidence against the (possibly mutated) claim; anything else is a
         # broken check (an error in the machinery), which never counts as evidence.
-        info["failure"] = "assertion" if _is_assertion(call.excinfo.value) else "error"
+        # An Undecided check (overspec.testing) is neither: the verdict is "undecided".
+        exc = call.excinfo.value
+        info["failure"] = ("undecided" if isinstance(exc, Undecided) else
+                           "assertion" if _is_assertion(exc) else "error")
         info["message"] = call.excinfo.exconly()[:2000]
         witness = _witness(call.excinfo.value)
         if witness:

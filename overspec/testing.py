@@ -4,6 +4,8 @@
 * :class:`ClaimRejected` — what a claim check raises when the data contradict the claim it
   checks, carrying the counterexample (``witness``); a negative control asserts that the check
   raises it on the mutated claim.
+* :class:`Undecided` — what a check raises when its experiment or proof did not decide (a run at
+  its cap, a certificate too weak for a point): no evidence for or against the claim.
 * :func:`reference` — a reference value computed with mpmath, carrying its recipe.
 """
 
@@ -23,6 +25,22 @@ class ClaimRejected(AssertionError):
     evidence the check recorded before it failed::
 
         raise ClaimRejected("upper bound 0.41 < claimed 0.5", witness={"successes": 3, "trials": 40})
+    """
+
+    def __init__(self, message: str = "", witness: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        if witness is not None and not isinstance(witness, dict):
+            raise TypeError(f"witness: a dict of named values, got {type(witness).__name__}")
+        self.witness: dict[str, Any] = dict(witness or {})
+
+
+class Undecided(Exception):
+    """The check could not decide: the experiment did not converge, or a proof it needs did not go
+    through. Not evidence against the claim (so not an AssertionError: a negative control expecting
+    :class:`ClaimRejected` is not satisfied by it); the ledger's verdict is ``undecided`` and
+    ``witness`` holds what was left undecided::
+
+        raise Undecided("12 bad end points carry no proof", witness={"row": [20, 20], "points": [...]})
     """
 
     def __init__(self, message: str = "", witness: dict[str, Any] | None = None) -> None:

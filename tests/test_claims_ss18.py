@@ -31,7 +31,7 @@ import pytest
 
 from numerics import ss18
 from numerics.montecarlo import clopper_pearson_lower, clopper_pearson_upper, detectable_violation
-from overspec.testing import ClaimRejected
+from overspec.testing import ClaimRejected, Undecided
 
 CLAIM = "REV.ss18-table"
 ALPHA = 1e-6  # false-alarm probability per row (two-sided: α/2 on each side)
@@ -200,11 +200,12 @@ def _proof_record(m: ss18.CertifiedMinimum, runs: int) -> dict:
 def _check_proofs(res: ss18.ExperimentResult) -> list[dict]:
     """Every bad run ends at a proved minimum with certified F(x*) ≥ 1e-3, or (stopped there by
     the gradient rule) at a point with proved negative curvature — a saddle the protocol counts
-    as bad, reported in the evidence (ClaimRejected for a bad end with neither proof)."""
-    if res.uncertified_bad != res.saddle_bad:
-        raise ClaimRejected(
+    as bad, reported in the evidence (Undecided for a bad end with neither proof: a proof gap)."""
+    if res.uncertified_bad != res.saddle_bad:  # a proof gap, not a counterexample
+        raise Undecided(
             f"row ({res.k}, {res.n}): {res.uncertified_bad - res.saddle_bad} bad end points carry no proof "
-            f"(neither a minimum nor negative curvature): {res.certifier_stats.get('unproved_bad_ends')}"
+            f"(neither a minimum nor negative curvature): {res.certifier_stats.get('unproved_bad_ends')}",
+            witness={"row": [res.k, res.n], "unproved_bad_ends": res.certifier_stats.get("unproved_bad_ends")},
         )
     for m in res.minima:
         if not m.F_enclosure[0] >= 1e-3:

@@ -40,6 +40,10 @@ def check(outcome="passed", control=False, failure=None, claim="SS16.Lemma2", na
         ("SS16.Def2-indexing", [check(), check(control=True)], "erratum"),
         ("SS16.Lemma2", [check()], "partial"),  # no negative control ran
         ("SS16.Lemma2", [check("failed", failure="assertion"), check(control=True)], "refuted"),
+        # a proof or experiment that did not decide is no verdict, and a refutation outranks it
+        ("SS16.Lemma2", [check("failed", failure="undecided"), check(control=True)], "undecided"),
+        ("SS16.Lemma2", [check("failed", failure="undecided"), check("failed", failure="assertion", name="u"),
+                         check(control=True)], "refuted"),
         ("SS16.Lemma2", [check(), check("failed", failure="error")], "error"),
         ("SS16.Lemma2", [check(), check("error")], "error"),
         # a negative control that did not reject its mutation: the check cannot fail

@@ -146,6 +146,25 @@ def test_refuted(evidence):
     assert r.as_dict()["counterexample"] == r.counterexample
 
 
+def test_an_undecided_check_is_classified_undecided_not_refuted(scratch):
+    """overspec.testing.Undecided (a proof that did not go through) is no evidence against the
+    claim: the failure is 'undecided' and keeps its witness."""
+    scratch.makepyfile(
+        test_undecided='''
+import pytest
+from overspec.testing import Undecided
+
+@pytest.mark.claim("SS16.Thm2", kind="exact")
+def test_gap(evidence):
+    raise Undecided("1 point carries no proof", witness={"points": 1})
+'''
+    )
+    _, got = _run(scratch)
+    r = got["test_gap"]
+    assert (r.outcome, r.failure) == ("failed", "undecided")
+    assert r.as_dict()["left_undecided"] == {"points": 1} and "counterexample" not in r.as_dict()
+
+
 def test_a_project_registry_replaces_overspecs(scratch):
     """In a project with [tool.overspec], its claim IDs are the known ones, overspec's are not."""
     scratch.makefile(".toml", claims='[[source]]\nkey = "ACME"\ntitle = "Acme notes"\n\n'
