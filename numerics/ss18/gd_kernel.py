@@ -39,17 +39,25 @@ def _theta_s(c, x, y, sign_ok):
 
 
 @numba.njit(cache=True, fastmath=False)
+def norms_and_units(M, norms, units):
+    """Row norms ‖M_i‖ (into ``norms``) and unit rows M_i/‖M_i‖ (into ``units``)."""
+    for i in range(M.shape[0]):
+        s2 = 0.0
+        for t in range(M.shape[1]):
+            s2 += M[i, t] * M[i, t]
+        norms[i] = math.sqrt(s2)
+        for t in range(M.shape[1]):
+            units[i, t] = M[i, t] / norms[i]
+
+
+@numba.njit(cache=True, fastmath=False)
 def loss_grad_one(w, V, Vh, b, vconst, G, U, a, coef, ident):
     """F(w) and ∇F(w) (into G) for one run w (n, d); U, a, coef are work arrays."""
     n, d = w.shape
     k = V.shape[0]
+    norms_and_units(w, a, U)
     for i in range(n):
-        s2 = 0.0
         for t in range(d):
-            s2 += w[i, t] * w[i, t]
-        a[i] = math.sqrt(s2)
-        for t in range(d):
-            U[i, t] = w[i, t] / a[i]
             G[i, t] = math.pi * w[i, t]  # the diagonal pair: (π − 0)·w_i, s = 0
         coef[i] = 0.0
     F2 = 0.0  # 2π·(½Σ_{i,i'} a a' k − Σ a b k)
@@ -118,13 +126,7 @@ def advance(W, W0, eta, F_prev, skip_inc, it, restarts, incr, status, F_out, gma
     k = V.shape[0]
     b = np.empty(k)
     Vh = np.empty((k, d))
-    for j in range(k):
-        s2 = 0.0
-        for t in range(d):
-            s2 += V[j, t] * V[j, t]
-        b[j] = math.sqrt(s2)
-        for t in range(d):
-            Vh[j, t] = V[j, t] / b[j]
+    norms_and_units(V, b, Vh)
     ident = k == d
     for j in range(k):
         for t in range(d):
