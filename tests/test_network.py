@@ -7,6 +7,11 @@ from numerics import network as net
 from overspec.testing import assert_close
 
 
+def test_unpack_rejects_a_length_that_is_not_a_multiple_of_d_plus_one():
+    with pytest.raises(ValueError, match=r"^theta: length 5 is not a multiple of d \+ 1 = 3"):
+        net.unpack(np.ones(5), 2)
+
+
 @pytest.mark.parametrize("activation", ["tanh", "x_plus_x2", "sin", "sigmoid"])
 @pytest.mark.parametrize("normalization", ["half_mean", "mean"])
 def test_gradient_and_hessian_match_finite_differences(activation, normalization):

@@ -67,6 +67,11 @@ import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+# Numba kernels (numerics/ss18/gd_kernel.py) run as plain Python here: coverage cannot trace
+# compiled code, and a kernel compiled from the unmutated source (cache=True) would otherwise
+# stand in for its mutant. Slower, but every mutant is really executed.
+os.environ.setdefault("NUMBA_DISABLE_JIT", "1")
+
 ROOT = Path(__file__).resolve().parents[2]
 TEST_DIRS = ("tests", "property_tests")
 MUTATED_DIRS = ("numerics", "theory")
