@@ -68,8 +68,8 @@ class CheckResult:
         return d
 
 
-def verdict(claim: Claim, checks: list[CheckResult]) -> tuple[str, str]:
-    """The verdict of ``claim`` given its checks, with the reason in words."""
+def verdict(claim: Claim, checks: list[CheckResult], profile: str | None = None) -> tuple[str, str]:
+    """The verdict of ``claim`` given its checks (run under ``profile``), with the reason in words."""
     ran = [c for c in checks if c.outcome != "skipped"]
     if not ran:
         return "not-run", "no check of this claim ran" + (" (all skipped)" if checks else "")
@@ -93,6 +93,8 @@ def verdict(claim: Claim, checks: list[CheckResult]) -> tuple[str, str]:
         return "partial", "every check passed, but no negative control ran"
     if claim.outcome == "partial":
         return "partial", f"checked part: {claim.scope}"
+    if profile in claim.partial_in:
+        return "partial", f"checked part under the {profile} profile: {claim.partial_in[profile]}"
     if claim.outcome == "erratum":
         return "erratum", "the statement as printed fails; the corrected statement is verified"
     return "verified", f"{len(positives)} check(s) and {len(controls)} negative control(s) passed"
@@ -113,7 +115,7 @@ def build_ledger(
         if selection and cid not in selection:
             continue
         checks = sorted(by_claim[cid], key=lambda c: c.nodeid)
-        v, why = verdict(claim, checks)
+        v, why = verdict(claim, checks, environment.get("profile"))
         kinds = sorted({c.kind for c in checks if c.outcome != "skipped"})
         entries.append(
             {

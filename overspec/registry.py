@@ -53,6 +53,9 @@ class Claim:
     conventions: str = ""
     corrected: str = ""  # errata: the corrected statement that the checks verify
     scope: str = ""  # partial: which part is checked
+    # profiles whose checks cover only part of the claim → the part they cover (verdict partial
+    # there, e.g. a table whose ci profile runs 4 of its rows; the full profile gives the outcome)
+    partial_in: dict = field(default_factory=dict, compare=False, hash=False)
     weaker_kind_reason: str = ""  # why a weaker kind than symbolic/exact is used
     notes: str = ""
     extra: dict = field(default_factory=dict, compare=False, hash=False)
@@ -107,6 +110,9 @@ def _validate(raw: dict, sources: dict[str, Source]) -> Claim:
         raise RegistryError(f"claim {cid}: an erratum needs its corrected statement")
     if raw["outcome"] == "partial" and not raw.get("scope"):
         raise RegistryError(f"claim {cid}: a partial claim needs its scope")
+    partial_in = raw.get("partial_in", {})
+    if not isinstance(partial_in, dict) or not all(isinstance(v, str) and v for v in partial_in.values()):
+        raise RegistryError(f"claim {cid}: partial_in maps a profile name to the part it checks (a non-empty string)")
     raw = dict(raw)
     raw["hypotheses"] = tuple(raw.get("hypotheses", ()))
     return Claim(**raw, source_info=sources[raw["source"]])

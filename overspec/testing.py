@@ -4,6 +4,7 @@
 * :class:`ClaimRejected` — what a claim check raises when the data contradict the claim it
   checks, carrying the counterexample (``witness``); a negative control asserts that the check
   raises it on the mutated claim.
+* :func:`assert_rejected_bound` — a control was rejected by its own (mutated) bound.
 * :class:`Undecided` — what a check raises when its experiment or proof did not decide (a run at
   its cap, a certificate too weak for a point): no evidence for or against the claim.
 * :func:`reference` — a reference value computed with mpmath, carrying its recipe.
@@ -48,6 +49,22 @@ class Undecided(Exception):
         if witness is not None and not isinstance(witness, dict):
             raise TypeError(f"witness: a dict of named values, got {type(witness).__name__}")
         self.witness: dict[str, Any] = dict(witness or {})
+
+
+def assert_rejected_bound(exc: ClaimRejected, bound: float, direction: str = "at_least",
+                          rel: float = 1e-12) -> dict[str, Any]:
+    """A negative control's reason check: the binomial check rejected exactly ``bound`` in
+    ``direction`` (the witness of :func:`numerics.montecarlo.check_probability_at_least` /
+    ``_at_most``), not some other bound or side of the same data. Returns the witness.
+
+    ``rel``: the bound is recomputed by the control from the same numbers, so they agree to
+    rounding (1e-12 relative is ≫ the few ulps of a product of ≤ 10 floats)."""
+    w = exc.witness
+    if w.get("direction") != direction or "bound" not in w:
+        raise AssertionError(f"rejected for another reason than p {direction} bound: witness {w!r}")
+    if not abs(float(w["bound"]) - float(bound)) <= rel * max(1.0, abs(float(bound))):
+        raise AssertionError(f"rejected bound {w['bound']!r}, expected the mutated bound {bound!r}")
+    return w
 
 
 def assert_finite(x: Any, name: str = "value") -> np.ndarray:

@@ -80,7 +80,9 @@ def check_sign_uniformity(Z: np.ndarray, alpha: float = ALPHA) -> dict:
         bits = "".join("+" if (cell >> j) & 1 else "−" for j in range(Z.shape[1]))
         raise ClaimRejected(
             f"sign pattern {bits}: {c}/{N} (claimed probability {p0:g}); {msg}; "
-            f"χ² = {out['chi2_statistic']:.1f} on {K - 1} df (asymptotic p = {out['chi2_p_value_asymptotic']:.2e})"
+            f"χ² = {out['chi2_statistic']:.1f} on {K - 1} df (asymptotic p = {out['chi2_p_value_asymptotic']:.2e})",
+            witness={"pattern": bits, "cell": cell, "count": c, "trials": N, "claimed": p0,
+                     "counts": out["counts"], "chi2_statistic": out["chi2_statistic"]},
         )
     return out
 
@@ -183,6 +185,9 @@ def test_mean_shifted_gaussian_is_rejected(evidence, profile):
     Z = law.sample(np.random.default_rng(19), profile.samples(200000), D)
     with pytest.raises(ClaimRejected) as info:
         check_sign_uniformity(Z)
+    # rejected for the right reason: the all-positive cell, P = Φ(0.5)^4 ≈ 0.20 ≫ 1/16, in excess
+    w = info.value.witness
+    assert w["pattern"] == "+" * D and w["count"] / w["trials"] > 1 / 16
     evidence.record(law=repr(law), rejected=True, trials=Z.shape[0], message=str(info.value), seed=19)
 
 
@@ -197,6 +202,10 @@ def test_small_mean_shift_is_within_the_power_and_rejected(evidence, profile):
     Z = law.sample(np.random.default_rng(20), n, D)
     with pytest.raises(ClaimRejected) as info:
         check_sign_uniformity(Z)
+    # the shifted extremes: ++++ in excess (Φ(0.05)^4 ≈ 0.0731) or −−−− short (Φ(−0.05)^4 ≈ 0.0531)
+    w = info.value.witness
+    assert w["pattern"] in ("+" * D, "−" * D)
+    assert (w["count"] / w["trials"] > 1 / 16) == (w["pattern"] == "+" * D)
     evidence.record(law=repr(law), rejected=True, trials=n, true_cell_deviation=true_dev, power_gap=gap,
                     message=str(info.value), seed=20)
 
@@ -207,4 +216,9 @@ def test_positive_only_output_weights_are_rejected(evidence, profile):
     Z = neuron_vectors(law, np.random.default_rng(21), profile.samples(200000), include_output=True)
     with pytest.raises(ClaimRejected) as info:
         check_sign_uniformity(Z)
+    # the output weight (the last coordinate) is never negative: every such cell is empty
+    w = info.value.witness
+    negative_output = [c for cell, c in enumerate(w["counts"]) if not (cell >> (D - 1)) & 1]
+    assert negative_output == [0] * (1 << (D - 1))
+    assert (w["count"] == 0) == (w["pattern"][-1] == "−")
     evidence.record(law=repr(law), rejected=True, trials=Z.shape[0], message=str(info.value), seed=21)

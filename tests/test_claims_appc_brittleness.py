@@ -34,7 +34,7 @@ from numerics.basins.probability import (
 )
 from numerics.datasets import auer_singleton_data
 from numerics.montecarlo import check_probability_at_least, check_probability_at_most, run_trials
-from overspec.testing import ClaimRejected
+from overspec.testing import ClaimRejected, assert_rejected_bound
 
 ALPHA = 1e-6
 A_AUER = 0.5
@@ -108,6 +108,7 @@ def test_constant_good_basin_probability_is_rejected(evidence, profile):
     N = profile.samples(20000)
     with pytest.raises(ClaimRejected) as exc:
         check_single_neuron_probability(10, N, lambda d: Fraction(1, 20))
+    assert_rejected_bound(exc.value, 1 / 20, "at_least")  # 2^{-10} ≪ 1/20: the "P ≥ 1/20" side
     evidence.record(mutation="P[optimal basin] = 1/20 for all d (no decay in d)", d=10, rejected=True,
                     message=str(exc.value), samples=N)
 
@@ -127,7 +128,8 @@ def check_decay(ds, widths, base: Fraction) -> list[dict]:
             rows.append({"d": d, "n": n, "p_bad": float(pb), "bound": float(min(bound, Fraction(1))),
                          "ratio_to_2d(3/4)^n": float(pb / (2 * d * Fraction(3, 4) ** n))})
             if pb > bound:
-                raise ClaimRejected(f"d={d}, n={n}: exact P_bad = {float(pb):.4g} > 2d·{base}^n = {float(bound):.4g}")
+                raise ClaimRejected(f"d={d}, n={n}: exact P_bad = {float(pb):.4g} > 2d·{base}^n = {float(bound):.4g}",
+                                    witness={"d": d, "n": n, "p_bad": pb, "bound": bound, "base": base})
     return rows
 
 
@@ -156,6 +158,9 @@ def test_bad_basin_probability_decays_like_three_quarters_to_the_n(evidence):
 def test_faster_decay_rate_is_rejected_exactly(evidence):
     with pytest.raises(ClaimRejected) as exc:
         check_decay((10, 100, 1000), range(2, 61), Fraction(7, 10))
+    w = exc.value.witness  # an exact counterexample to the mutated bound, and only to it
+    assert w["base"] == Fraction(7, 10) and w["p_bad"] > w["bound"] == 2 * w["d"] * Fraction(7, 10) ** w["n"]
+    assert w["p_bad"] <= 2 * w["d"] * Fraction(3, 4) ** w["n"]
     evidence.record(mutation="(3/4)^n → (7/10)^n", rejected=True, message=str(exc.value))
 
 
@@ -206,6 +211,10 @@ def test_monte_carlo_rejects_a_faster_decay(evidence, profile):
     N = profile.samples(4000)
     with pytest.raises(ClaimRejected) as exc:
         check_bad_probability_mc(10, (16, 20), N, Fraction(7, 10), 500)
+    # the mutated bound's own "at most" test, not the agreement with the exact value
+    w = exc.value.witness
+    assert any(abs(w.get("bound", -1) - float(2 * 10 * Fraction(7, 10) ** n)) <= 1e-12 for n in (16, 20))
+    assert_rejected_bound(exc.value, w["bound"], "at_most")
     evidence.record(mutation="(3/4)^n → (7/10)^n", rejected=True, message=str(exc.value), samples=N, seed=SEED)
 
 

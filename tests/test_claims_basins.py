@@ -296,7 +296,7 @@ def _neighbour_below(seed_range=range(60)):
 @pytest.mark.claim("SS16.Lemma1", kind="exact", control=True)
 def test_points_outside_the_basin_can_reach_below_its_value(evidence):
     seed, X, y, A, b, sol, other, flipped = _neighbour_below()
-    with pytest.raises(ClaimRejected):
+    with pytest.raises(ClaimRejected, match=r"at a point below Bas\(B\)"):
         check_basin_lower_bound(X, y, A, b, [(other.W, other.v)], sol, require_inside=False)
     evidence.record(mutation="hypothesis 'P ∈ B' dropped: a minimiser of the neighbouring basin "
                     "(one entry of A flipped)", seed=seed, flipped=list(flipped), bas=sol.value,

@@ -33,7 +33,7 @@ from numerics.montecarlo import (
     clopper_pearson_upper,
     detectable_violation,
 )
-from overspec.testing import ClaimRejected
+from overspec.testing import ClaimRejected, assert_rejected_bound
 
 ALPHA = 1e-6
 D = 4
@@ -159,6 +159,7 @@ def test_prop1_with_a_larger_constant_is_rejected(evidence, profile):
     mutated = prop1_bound(2, constant=Fraction(3, 5))
     with pytest.raises(ClaimRejected) as info:
         check_prop1(out, n, 2, alpha=ALPHA, bound=mutated)
+    assert_rejected_bound(info.value, mutated)
     ev_true = check_prop1(out, n, 2, alpha=ALPHA)  # the printed bound passes on the same data
     evidence.record(mutation="½(1 − 2^{−n}) → ⅗(1 − 2^{−n})", rejected=True, message=str(info.value),
                     exact_truth=0.375, printed_bound_check=ev_true.as_dict(), base_seed=7,
@@ -173,6 +174,7 @@ def test_prop1_without_hidden_biases_is_rejected_at_depth_3(evidence, profile):
     out, n = estimate_prop12(setup, profile.samples(8000), base_seed=8)
     with pytest.raises(ClaimRejected) as info:
         check_prop1(out, n, setup.n_last, alpha=ALPHA)
+    assert_rejected_bound(info.value, prop1_bound(2))
     evidence.record(mutation="hidden-layer biases removed (depth 3, widths [4, 1, 2, 2])", rejected=True,
                     exact_truth=0.1875, message=str(info.value), base_seed=8,
                     **mutated_check_numbers(out.higher, n, prop1_bound(2)))
@@ -187,6 +189,7 @@ def test_prop1_with_positive_output_weights_is_rejected(evidence, profile):
     out, n = estimate_prop12(setup, profile.samples(8000), base_seed=9)
     with pytest.raises(ClaimRejected) as info:
         check_prop1(out, n, setup.n_last, alpha=ALPHA)
+    assert_rejected_bound(info.value, prop1_bound(3))
     evidence.record(mutation="output weights |N(0,1)| (not spherically symmetric)", rejected=True,
                     message=str(info.value), base_seed=9, **mutated_check_numbers(out.higher, n, prop1_bound(3)))
 
@@ -240,6 +243,7 @@ def test_prop2_with_r_replaced_by_one_is_rejected_for_a_flat_loss(evidence, prof
     honest = check_prop2(out, n, setup.n_last, alpha=ALPHA)  # r estimated: bound ≈ 0, passes
     with pytest.raises(ClaimRejected) as info:
         check_prop2(out, n, setup.n_last, alpha=ALPHA, r=1.0)
+    assert_rejected_bound(info.value, 0.5 * (1 - 2.0 ** -setup.n_last))
     evidence.record(mutation="r = 1 claimed for a loss with r = 0", rejected=True,
                     r_estimate=out.strict / out.nonzero, honest_bound=honest["bound"], message=str(info.value),
                     base_seed=41, **mutated_check_numbers(out.higher, n, 0.5 * (1 - 2.0 ** -setup.n_last)))
@@ -253,5 +257,6 @@ def test_prop2_without_the_half_is_rejected(evidence, profile):
     with pytest.raises(ClaimRejected) as info:
         check_prop2(out, n, setup.n_last, alpha=ALPHA, constant=1.0)
     r_used = clopper_pearson_lower(out.strict, out.nonzero, ALPHA / 2)
+    assert_rejected_bound(info.value, r_used * (1 - 2.0 ** -setup.n_last))
     evidence.record(mutation="r/2 → r", rejected=True, exact_truth=0.375, message=str(info.value), base_seed=51,
                     r_used=r_used, **mutated_check_numbers(out.higher, n, r_used * (1 - 2.0 ** -setup.n_last)))

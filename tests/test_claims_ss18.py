@@ -321,6 +321,48 @@ def test_early_decision_refuses_a_step_beyond_2_over_L_and_a_point_outside_the_b
     evidence.record(max_step=m.max_step, accept_radius=m.accept_radius, rejected=True)
 
 
+def _an_end_outside_the_accept_ball() -> tuple[ss18.CertifiedMinimum, np.ndarray, np.ndarray]:
+    """A proved (8, 8) minimum and a point 3 accept radii from it along the slowest Hessian
+    direction: where a gradient-rule stop at small λ leaves a run (outside every accept ball)."""
+    m, V = _a_proved_minimum()
+    ev, Q = np.linalg.eigh(ss18.hessian(m.W, V))
+    return m, V, m.W + 3 * m.accept_radius * Q[:, 0].reshape(m.W.shape)
+
+
+@pytest.mark.claim(CLAIM, kind="exact")
+def test_a_bad_end_outside_every_accept_ball_is_followed_into_one(evidence):
+    """The end is not decided where it stopped (outside the ball), and GD followed from it with
+    the run's step enters the accept ball after finitely many steps: then the proof covers it."""
+    from numerics.ss18.experiment import _follow
+
+    m, V, Y = _an_end_outside_the_accept_ball()
+    ctf = ss18.Certifier(V)
+    ctf.minima.append(m)
+    F = float(ss18.loss(Y, V))
+    assert ctf.decide(Y, F, 0.1, create=False) is None
+    assert _follow(Y, V, 0.1, F, ctf, 1e-3, 100_000) == 0
+    assert 0 < ctf.stats["followed_iterations"] < 100_000 and "followed_undecided" not in ctf.stats
+    evidence.record(accept_radius=m.accept_radius, lambda_lower=m.lam, start_distance=3 * m.accept_radius,
+                    followed_iterations=ctf.stats["followed_iterations"])
+
+
+@pytest.mark.claim(CLAIM, kind="exact", control=True)
+def test_a_followed_end_is_not_decided_before_it_enters_the_ball(evidence):
+    """Mutation: a budget of 10 steps, far too few to contract 3 accept radii to one (the
+    contraction is ≥ 1 − ηλ per step): the end stays undecided, and is counted so; an end at a
+    loss level no proof shares is not followed at all."""
+    from numerics.ss18.experiment import _follow
+
+    m, V, Y = _an_end_outside_the_accept_ball()
+    ctf = ss18.Certifier(V)
+    ctf.minima.append(m)
+    F = float(ss18.loss(Y, V))
+    assert _follow(Y, V, 0.1, F, ctf, 1e-3, 10) is None
+    assert ctf.stats["followed_undecided"] == 1
+    assert _follow(Y, V, 0.1, F + 1e-6, ctf, 1e-3, 100_000) is None and ctf.stats["followed"] == 1
+    evidence.record(budget=10, rejected=True, other_level_followed=False)
+
+
 @pytest.mark.thorough
 @pytest.mark.claim(CLAIM, kind="numerical")
 def test_counts_do_not_depend_on_n_jobs_or_dask(evidence):

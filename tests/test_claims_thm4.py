@@ -159,7 +159,7 @@ def test_alpha_is_zero_from_width_two_by_the_basin_engine(evidence):
 @pytest.mark.claim("SS16.Thm4", kind="exact", control=True)
 def test_alpha_zero_at_width_one_is_rejected(evidence):
     data = full_row_rank_data(4, 5, np.random.default_rng(DATA_SEED + 2))
-    with pytest.raises(ClaimRejected) as exc:
+    with pytest.raises(ClaimRejected, match=r"width 1: global minimum .* > 0") as exc:
         check_alpha_zero(data, 1)
     gm = global_minimum(data.X, data.y, 1).value
     assert abs(gm - full_rank_alpha(data.y, 1)) <= ENGINE_TOL  # the closed form α(1) agrees

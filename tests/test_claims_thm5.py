@@ -188,7 +188,7 @@ def test_bas_over_delta_squared_stays_bounded_as_delta_shrinks(evidence):
 
 @pytest.mark.claim("SS16.Thm5", kind="numerical", control=True)
 def test_order_delta_cubed_is_rejected(evidence):
-    with pytest.raises(ClaimRejected) as exc:
+    with pytest.raises(ClaimRejected, match=r"Bas = .* > Kδ²|log-log slope .* < 3") as exc:
         check_delta_scaling(3.0)
     evidence.record(mutation="O(δ²) → O(δ³)", rejected=True, message=str(exc.value))
 

@@ -54,6 +54,30 @@ def test_verdict_rules(claim_id, checks, expected):
     assert verdict(get_claim(claim_id), checks)[0] == expected
 
 
+def test_a_claim_partial_in_a_profile_is_partial_there_and_verified_in_the_others():
+    """REV.ss18-table: the ci profile runs 4 of its rows (registry ``partial_in``), so passing
+    checks there earn `partial` with that scope; under thorough the same checks earn `verified`."""
+    claim, ok = get_claim("REV.ss18-table"), [check(claim="REV.ss18-table"), check(control=True, claim="REV.ss18-table")]
+    v, why = verdict(claim, ok, "ci")
+    assert v == "partial" and "ci profile" in why and "thorough" in why
+    assert verdict(claim, ok, "thorough")[0] == "verified" and verdict(claim, ok)[0] == "verified"
+    # a failure still outranks the profile's scope
+    assert verdict(claim, [check("failed", failure="assertion", claim="REV.ss18-table")] + ok, "ci")[0] == "refuted"
+    entry = next(e for e in build_ledger(registry(), ok, ENV)["claims"] if e["id"] == "REV.ss18-table")
+    assert entry["verdict"] == "partial"  # ENV's profile is ci
+
+
+def test_registry_rejects_a_partial_in_without_its_scope(tmp_path):
+    from overspec.registry import RegistryError, load_claims
+
+    src = Path(__file__).resolve().parents[1] / "overspec" / "claims.toml"
+    text = src.read_text().replace('partial_in = { ci = "rows (6, 6)', 'partial_in = { ci = "", x = "rows (6, 6)', 1)
+    bad = tmp_path / "claims.toml"
+    bad.write_text(text)
+    with pytest.raises(RegistryError, match="partial_in"):
+        load_claims(bad)
+
+
 def test_exit_status_gates_on_refuted_and_error():
     claims = {c: registry()[c] for c in ("SS16.Lemma2", "SS16.Thm2")}
     ok = build_ledger(claims, [check(), check(control=True)], ENV)

@@ -104,7 +104,15 @@ def _chunk(k: int, n: int, runs: int, seed: int, lo: int, hi: int, kw: dict, cer
         bad_loss = kw["bad_loss"]
         finite = np.all(np.isfinite(res.W), axis=(1, 2)) & np.isfinite(res.loss)
         for i in np.flatnonzero((((res.status == CONVERGED) & (res.loss >= bad_loss)) | (res.status == NOT_CONVERGED)) & finite):
-            m = ctf.decide(res.W[i], float(res.loss[i]), float(res.step[i]), create=True, force=True)
+            Y, F_i, eta_i = res.W[i], float(res.loss[i]), float(res.step[i])
+            # a proof from Y's polish unless one exists at its level; else follow the run into a
+            # proved ball; a new proof at Y regardless (another minimum at the same level) last
+            m = ctf.decide(Y, F_i, eta_i, create=True)
+            if m is None:
+                budget = kw["max_iter"] * (FOLLOW_FACTOR if res.status[i] == CONVERGED else 1)
+                m = _follow(Y, V, eta_i, F_i, ctf, kw["bad_loss"], budget)
+            if m is None:
+                m = ctf.decide(Y, F_i, eta_i, create=True, force=True)
             if m is not None and ctf.minima[m].F_enclosure[0] >= bad_loss:
                 res.minimum[i] = m
                 if res.status[i] == NOT_CONVERGED:
@@ -115,6 +123,43 @@ def _chunk(k: int, n: int, runs: int, seed: int, lo: int, hi: int, kw: dict, cer
                     {"run": int(lo + i), "loss": float(res.loss[i]), "grad_max": float(res.grad_max[i]),
                      "iterations": int(res.iterations[i]), **nc})
     return res, (ctf.minima if ctf else []), (ctf.stats if ctf else {})
+
+
+# a followed run is offered to the certifier every time ‖∇F‖ halves (O(log) offers); its
+# gradient rule is off (FOLLOW_TOL is below the rounding floor of ‖∇F‖ ≈ 1e-17), so it stops
+# only when it enters an accept ball, reaches F < bad_loss, or exhausts its budget
+FOLLOW_TOL = 1e-300
+# budget of a followed bad end, in units of the row's max_iter: near a minimum with λ_min ≈ 3.8e-5
+# (row (17, 18), F ≈ 0.019157) GD contracts by 1 − ηλ ≈ 1 − 3.8e-6 per step, and the end
+# (‖x − x*‖ ≈ 2.7e-5) reaches the accept ball (5.7e-8) after ≈ 1.6e6 steps = 4 × 400,000;
+# a run at the cap is followed for max_iter more steps only (it has not met the gradient rule)
+FOLLOW_FACTOR = 8
+
+
+def _follow(Y, V, step: float, F: float, ctf: cert.Certifier, bad_loss: float, budget: int) -> int | None:
+    """GD continued from a run's end Y (same step, same float iteration) until it enters the
+    accept ball of a proved minimum; the index of that minimum, or None.
+
+    Used when the gradient rule stopped a bad run (or the cap a run) outside every accept ball
+    although a minimum at its loss level is proved: at small λ the accept radius ρ − 2ε/λ
+    (ρ ∝ λ/β) is below the distance ‖∇F‖/λ at which max_i ‖∇_{w_i}F‖ ≤ tol stops the run, so the
+    end is only decided by following the run further. Only runs within Certifier.LEVEL_TOL of a
+    proved loss level are followed (any other would have no ball to enter), for at most
+    ``budget`` more iterations; counted in the stats (``followed``, ``followed_iterations``,
+    ``followed_undecided``, ``followed_escaped``: reached F < bad_loss)."""
+    if not any(abs(F - m.loss) <= ctf.LEVEL_TOL for m in ctf.minima):
+        return None
+    g = gradient_descent(Y[None], V, step=step, tol=FOLLOW_TOL, max_iter=budget,
+                         bad_loss=bad_loss, max_restarts=0, certifier=ctf,
+                         screen_grad=math.inf, create_grad=0.0)
+    st = ctf.stats
+    st["followed"] = st.get("followed", 0) + 1
+    st["followed_iterations"] = st.get("followed_iterations", 0) + int(g.iterations[0])
+    if g.status[0] == CERTIFIED_BAD:
+        return int(g.minimum[0])
+    key = "followed_escaped" if g.status[0] == GOOD_EARLY else "followed_undecided"
+    st[key] = st.get(key, 0) + 1
+    return None
 
 
 def _concat(parts: list[GDResult]) -> GDResult:
