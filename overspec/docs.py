@@ -33,16 +33,33 @@ class CheckRef:
     doc: str  # first line of the test's docstring, or its name in words
 
 
-def _claim_decorator(dec: ast.expr) -> tuple[str, str, bool] | None:
-    """('ID', kind, control) from ``pytest.mark.claim("ID", kind=..., control=...)``."""
+def _module_strings(tree: ast.Module) -> dict[str, str]:
+    """Module-level ``NAME = "literal"`` assignments (a claim ID kept in a constant, CLAIM = "…")."""
+    out = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            out.update({t.id: node.value.value for t in node.targets if isinstance(t, ast.Name)})
+    return out
+
+
+def _claim_decorator(dec: ast.expr, names: dict[str, str] | None = None) -> tuple[str, str, bool] | None:
+    """('ID', kind, control) from ``pytest.mark.claim("ID", kind=..., control=...)``; the ID may
+    be a module-level string constant (``names``)."""
     if not (isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute) and dec.func.attr == "claim"):
         return None
-    if not dec.args or not isinstance(dec.args[0], ast.Constant):
+    if not dec.args:
+        return None
+    arg = dec.args[0]
+    if isinstance(arg, ast.Constant):
+        cid = arg.value
+    elif isinstance(arg, ast.Name) and arg.id in (names or {}):
+        cid = names[arg.id]
+    else:
         return None
     kw = {k.arg: k.value for k in dec.keywords}
     kind = kw["kind"].value if isinstance(kw.get("kind"), ast.Constant) else "?"
     control = bool(kw["control"].value) if isinstance(kw.get("control"), ast.Constant) else False
-    return str(dec.args[0].value), str(kind), control
+    return str(cid), str(kind), control
 
 
 def _project(root: Path | Project) -> Project:
@@ -58,6 +75,7 @@ def find_checks(root: Path | Project) -> list[CheckRef]:
         for path in sorted((root / test_dir).rglob("test_*.py")):
             rel = path.relative_to(root).as_posix()
             tree = ast.parse(path.read_text(), filename=rel)
+            names = _module_strings(tree)
 
             def visit(body: list[ast.stmt], prefix: str, inherited: list[ast.expr]) -> None:
                 for node in body:
@@ -65,7 +83,7 @@ def find_checks(root: Path | Project) -> list[CheckRef]:
                         visit(node.body, f"{prefix}{node.name}::", inherited + node.decorator_list)
                     elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
                         for dec in node.decorator_list + inherited:
-                            found = _claim_decorator(dec)
+                            found = _claim_decorator(dec, names)
                             if found:
                                 doc = (ast.get_docstring(node) or node.name[5:].replace("_", " ")).strip()
                                 refs.append(CheckRef(f"{prefix}{node.name}", *found, doc.splitlines()[0]))

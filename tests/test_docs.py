@@ -15,3 +15,5 @@ def test_every_claim_has_a_page_and_checks_are_found_statically():
     assert all(any(p.name == f"{cid}.md" for p in pages) for cid in docs.registry())
     refs = docs.find_checks(root)
     assert all(r.claim in docs.registry() for r in refs)
+    # every claim's page lists its checks (a claim ID kept in a module constant is resolved too)
+    assert {r.claim for r in refs} == set(docs.registry())

@@ -290,10 +290,44 @@ def test_compiled_kernel_matches_the_numpy_loss_and_gradient():
         G2 = np.empty_like(W)
         ident = bool(np.array_equal(V, np.eye(4)))
         F2 = gd_kernel.loss_grad_one(W, V, V / b[:, None], b, ss18._teacher_constant(V), G2,
-                                     np.empty_like(W), np.empty(5), np.empty(5), ident)
+                                     np.empty_like(W), np.empty(5), np.empty(5), ident, np.empty((4, 5)),
+                                     np.empty((3, 5)))
         # same formulas, different summation order: a few ulps of the O(1) terms
         assert_close(F2, F, atol=1e-13, name="F (compiled)")
         assert_close(G2, G, atol=1e-13, name="∇F (compiled)")
+
+
+def test_kernel_acos_coefficients_are_the_recipe_rederived_with_mpmath():
+    """The recipe beside numerics.ss18.gd_kernel._ASIN_P, run again: interpolate
+    (asin(√z)/√z − 1)/z at the 13 Chebyshev nodes of [0, 1/4] in 40-digit arithmetic; the
+    rounded coefficients are the committed ones, bit for bit."""
+    from numerics.ss18 import gd_kernel
+
+    with mpmath.workdps(40):
+        N = 13
+        nodes = [mpmath.mpf(1) / 8 * (1 + mpmath.cos(mpmath.pi * (q + mpmath.mpf(1) / 2) / N)) for q in range(N)]
+
+        def f(z):
+            y = mpmath.sqrt(z)
+            return (mpmath.asin(y) / y - 1) / z
+
+        A = mpmath.matrix([[z**j for j in range(N)] for z in nodes])
+        coef = mpmath.lu_solve(A, mpmath.matrix([f(z) for z in nodes]))
+    assert tuple(float(c) for c in coef) == gd_kernel._ASIN_P
+
+
+def test_kernel_acos_is_within_one_ulp_of_the_correctly_rounded_value():
+    """acos_poly against mpmath (50 digits) on a grid of [−1, 1], random points and the branch
+    edges ±½ (and their neighbours): at most 1 ulp from the correctly rounded acos, like libm."""
+    from numerics.ss18 import gd_kernel
+
+    rng = np.random.default_rng(31)
+    edges = [0.5, -0.5, np.nextafter(0.5, 1), np.nextafter(-0.5, -1), np.nextafter(0.5, 0), 0.0, -0.0, 1.0, -1.0, 0.99, -0.99]
+    xs = np.concatenate([np.linspace(-1, 1, 4001), rng.uniform(-1, 1, 4000), edges])
+    with mpmath.workdps(50):
+        exact = np.array([float(mpmath.acos(mpmath.mpf(float(x)))) for x in xs])
+    got = np.array([gd_kernel.acos_poly(float(x)) for x in xs])
+    assert np.max(np.abs(got - exact) / np.spacing(exact)) <= 1.0
 
 
 def test_compiled_gd_follows_the_numpy_gd_iteration():

@@ -6,7 +6,10 @@ A row's runs are split into contiguous chunks of the same initial weights (drawn
 its own :class:`~numerics.ss18.certificate.Certifier`, and the chunks are concatenated in order.
 After GD, every bad run that ended by the gradient rule, and every run at the iteration cap, is
 offered to the certifier once more (so every bad end point carries a proof, and a capped run
-in a proved basin is decided rather than left undecided). The proved minima of all chunks are
+in a proved basin is decided rather than left undecided). An end that lies outside every accept
+ball although a minimum at its loss level is proved — at small λ_min the accept radius (∝ λ/β)
+is smaller than the distance ‖∇F‖/λ at which the gradient rule stops a run — is *followed*: the
+same GD, same step, continued until it enters the ball (:func:`_follow`; counted in the stats). The proved minima of all chunks are
 merged up to the symmetries of F: two are the same when the aligned centre of one, plus its
 location radius, lies inside the other's ball (then both are the unique critical point there).
 """
