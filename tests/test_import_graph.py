@@ -118,3 +118,33 @@ def test_basin_modules_import_only_modules_listed_above_them():
     rank = {f"numerics.basins.{name}": i for i, name in enumerate(order)}
     late = [(u, v) for u, vs in import_graph().items() if u in rank for v in vs if rank.get(v, -1) > rank[u]]
     assert not late, f"imports of modules listed below the importer: {late}"
+
+
+def test_importing_the_ss18_subpackage_does_not_import_cvxpy_or_sympy():
+    """numerics/__init__ resolves its names on first use: a worker of the SS18 experiment, which
+    imports numerics.ss18 only, does not pay for CVXPY and SymPy (≈ 2 s per process)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, numerics.ss18.experiment; "
+            "print(sorted(m for m in ('cvxpy', 'sympy', 'numerics.basins') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_every_public_name_of_numerics_resolves():
+    import numerics
+
+    assert len(numerics.__all__) >= 60
+    for name in numerics.__all__:
+        assert getattr(numerics, name) is not None, name
+    from numerics import basin_probability, basin_value, ss18  # the from-import form
+
+    assert basin_probability.__name__ == "numerics.basins.probability" and callable(basin_value)
+    assert ss18.__name__ == "numerics.ss18"
+    try:
+        numerics.no_such_name
+    except AttributeError as exc:
+        assert "no_such_name" in str(exc)
+    else:
+        raise AssertionError("an unknown name must raise AttributeError")

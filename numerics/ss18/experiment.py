@@ -1,8 +1,8 @@
 """Rows of the Safran–Shamir table: R independent GD runs per (k, n), serially, in joblib
 processes or on a Dask cluster, with the same counts either way (REV.ss18-table).
 
-A row's runs are split into contiguous chunks of the same initial weights (drawn once from
-``default_rng(seed)``), each chunk runs :func:`~numerics.ss18.dynamics.gradient_descent` with
+A row's runs are split into interleaved chunks of the same initial weights (drawn once from
+``default_rng(seed)``; chunk p of P takes the runs p, p + P, …), each chunk runs :func:`~numerics.ss18.dynamics.gradient_descent` with
 its own :class:`~numerics.ss18.certificate.Certifier`, and the chunks are concatenated in order.
 After GD, every bad run that ended by the gradient rule, and every run at the iteration cap, is
 offered to the certifier once more (so every bad end point carries a proof, and a capped run
@@ -97,10 +97,10 @@ def _same(m1: cert.CertifiedMinimum, m2: cert.CertifiedMinimum, perm: bool) -> b
     return cert.distance_below(A, m1.W, m1.radius - m2.location_radius)
 
 
-def _chunk(k: int, n: int, runs: int, seed: int, lo: int, hi: int, kw: dict, certify: bool):
-    """GD for runs lo..hi−1 of the row, then the post-GD certification pass."""
+def _chunk(k: int, n: int, runs: int, seed: int, first: int, stride: int, kw: dict, certify: bool):
+    """GD for the runs first, first + stride, … of the row, then the post-GD certification pass."""
     V = teacher(k)
-    W0 = initial_weights(runs, n, k, seed)[lo:hi]
+    W0 = initial_weights(runs, n, k, seed)[first::stride]
     ctf = cert.Certifier(V) if certify else None
     res = gradient_descent(W0, V, certifier=ctf, **kw)
     if ctf is not None:
@@ -123,7 +123,7 @@ def _chunk(k: int, n: int, runs: int, seed: int, lo: int, hi: int, kw: dict, cer
             elif res.status[i] == CONVERGED:  # a bad end without a proof: is it a saddle?
                 nc = cert.negative_curvature(res.W[i], V)
                 ctf.stats.setdefault("unproved_bad_ends", []).append(
-                    {"run": int(lo + i), "loss": float(res.loss[i]), "grad_max": float(res.grad_max[i]),
+                    {"run": int(first + stride * i), "loss": float(res.loss[i]), "grad_max": float(res.grad_max[i]),
                      "iterations": int(res.iterations[i]), **nc})
     return res, (ctf.minima if ctf else []), (ctf.stats if ctf else {})
 
@@ -198,8 +198,8 @@ def run_experiment(
               bad_loss=check_positive_real("bad_loss", bad_loss), step=check_positive_real("step", step))
     workers = check_n_jobs(n_jobs)
     parts = min(workers, runs)
-    bounds = [(runs * p // parts, runs * (p + 1) // parts) for p in range(parts)]
-    args = [(k, n, runs, seed, lo, hi, kw, certify) for lo, hi in bounds]
+    # chunk p takes the runs p, p + parts, …: slow runs are spread evenly over the processes
+    args = [(k, n, runs, seed, p, parts, kw, certify) for p in range(parts)]
     if scheduler is not None:
         out = _on_dask(scheduler, args)
     elif parts == 1:
@@ -248,6 +248,8 @@ def _assemble(k: int, n: int, runs: int, seed: int, bad_loss: float, out: list) 
         seg = slice(offs[p], offs[p + 1])
         mm = res.minimum[seg]
         res.minimum[seg] = np.where(mm >= 0, np.array(local + [-1])[mm], -1)
+    order = np.concatenate([np.arange(p, runs, len(out)) for p in range(len(out))])  # run of each row
+    res = GDResult(*[getattr(res, f)[np.argsort(order)] for f in GDResult.__dataclass_fields__])
     conv = res.status == CONVERGED
     bad_mask = (conv & (res.loss >= bad_loss)) | (res.status == CERTIFIED_BAD)
     good = int(np.sum(conv & (res.loss < bad_loss)) + np.sum(res.status == GOOD_EARLY))
