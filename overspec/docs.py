@@ -116,6 +116,8 @@ def claim_page(claim: Claim, checks: list[CheckRef], ledger: dict | None = None)
         lines += ["**Corrected statement (erratum):** " + claim.corrected, ""]
     if claim.scope:
         lines += ["**Checked part (partial):** " + claim.scope, ""]
+    for prof, part in claim.partial_in.items():
+        lines += [f"**Under the `{prof}` profile (partial there):** {part}", ""]
     if claim.hypotheses:
         lines += ["## Hypotheses", ""] + [f"- {h}" for h in claim.hypotheses] + [""]
     if claim.conventions:
