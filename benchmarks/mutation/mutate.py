@@ -294,16 +294,30 @@ def _import_heavy() -> None:
         raise SystemExit(f"the fork server imported project modules before forking: {leaked}")
 
 
+NOT_SERVED = 97  # a child's exit status: the mutated module was imported by another loader
+
+
+def _module_name(path: str) -> str:
+    name = path[:-3].replace("/", ".")
+    return name[: -len(".__init__")] if name.endswith(".__init__") else name
+
+
+def _served(path: str) -> bool:
+    """After a mutant's tests: was the module (if imported at all) loaded from the mutant? Any
+    other import hook ahead of the harness's (pytest's assertion rewriter is one) would run the
+    original code, and every mutant would "survive" without being executed."""
+    mod = sys.modules.get(_module_name(path))
+    return mod is None or getattr(getattr(mod, "__spec__", None), "loader", None).__class__.__name__ == "MutantLoader"
+
+
 def _install_mutant(path: str, code) -> None:
     import importlib.machinery
     import importlib.util
 
-    fullname = path[:-3].replace("/", ".")
-    if fullname.endswith(".__init__"):
-        fullname = fullname[: -len(".__init__")]
+    fullname = _module_name(path)
     filename = str(ROOT / path)
 
-    class Loader(importlib.machinery.SourceFileLoader):
+    class MutantLoader(importlib.machinery.SourceFileLoader):
         def get_code(self, name):  # noqa: D401 - importlib protocol
             return code if name == fullname else super().get_code(name)
 
@@ -312,7 +326,7 @@ def _install_mutant(path: str, code) -> None:
         def find_spec(name, target_path=None, target=None):
             if name != fullname:
                 return None
-            return importlib.util.spec_from_file_location(name, filename, loader=Loader(name, filename))
+            return importlib.util.spec_from_file_location(name, filename, loader=MutantLoader(name, filename))
 
     sys.meta_path.insert(0, Finder)
 
@@ -357,8 +371,14 @@ def _child(test_files: list[str], extra: list[str], mutant: tuple[str, int] | No
             plugins.append(PerTest())
             cov.start()
         t0 = time.perf_counter()
-        code = int(pytest.main([*test_files, "-q", "-p", "no:cacheprovider", *extra], plugins=plugins))
+        # --assert=plain: pytest's assertion rewriter is a meta-path hook placed ahead of every
+        # other; it claims the packages of the distribution that registers a pytest11 plugin
+        # (overspec: numerics/ and theory/ too) and would load their original source
+        code = int(pytest.main([*test_files, "-q", "-p", "no:cacheprovider", "--assert=plain", *extra],
+                               plugins=plugins))
         dt = time.perf_counter() - t0
+        if mutant is not None and not _served(mutant[0]):
+            code = NOT_SERVED
         if cov is not None:
             cov.stop()
             data = cov.get_data()
@@ -618,6 +638,10 @@ def _run(args, argv, plan, totals, equivalents, pool) -> int:
             if args.verbose:
                 print(f"    {m}:{x.line} [{x.kind}] exit {rc} {dt:.1f} s", flush=True)
             x.seconds = dt
+            if rc == NOT_SERVED:
+                pool.kill_all()
+                raise SystemExit(f"{m}: the mutant was not executed (another import hook loaded the module); "
+                                 "no report is written — every score would be void")
             x.status = "timeout" if rc == "timeout" else ("survived" if rc == 0 else "killed")
             if rc == 5:
                 x.status = "survived"   # no test collected: nothing checks it
