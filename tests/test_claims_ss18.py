@@ -392,3 +392,24 @@ def test_counts_on_an_in_process_dask_cluster_equal_the_serial_counts(evidence):
     assert (dask.bad, dask.good, dask.not_converged) == (one.bad, one.good, one.not_converged)
     assert np.array_equal(dask.gd.status, one.gd.status)
     evidence.record(bad=one.bad, good=one.good, undecided=one.not_converged, runs=12)
+
+
+def test_a_rows_counts_partition_its_runs():
+    """bad + good + undecided = runs, decided = bad + good, and certified + uncertified = bad, on
+    a fresh (not cached) small row whose cap leaves runs undecided, and on it counted run by run."""
+    res = ss18.run_experiment(8, 8, 40, SEED_BASE + 808, max_iter=6000)
+    st = res.gd.status
+    assert res.not_converged == int(np.sum(st == ss18.NOT_CONVERGED)) > 0 and res.bad > 0 and res.good > 0
+    assert res.bad + res.good + res.not_converged == res.runs
+    assert res.decided == res.bad + res.good and res.rate == res.bad / res.decided
+    bad = ((st == ss18.CONVERGED) & (res.gd.loss >= 1e-3)) | (st == ss18.CERTIFIED_BAD)
+    assert res.bad == int(bad.sum()) and res.certified_bad == int(np.sum(bad & (res.gd.minimum >= 0)))
+    assert res.certified_bad + res.uncertified_bad == res.bad
+
+
+def test_n_jobs_minus_one_means_every_core():
+    import os
+
+    from numerics.ss18.experiment import check_n_jobs
+
+    assert check_n_jobs(-1) == (os.cpu_count() or 1) and check_n_jobs(3) == 3

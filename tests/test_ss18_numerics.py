@@ -529,3 +529,69 @@ def test_negative_curvature_is_proved_only_where_the_hessian_has_a_negative_dire
     nc = negative_curvature(W, V)
     assert nc["proved"] and nc["rayleigh_upper"] < 0
     assert not negative_curvature(V.copy(), V)["proved"]  # at the teacher ∇²F ≻ 0
+
+
+# ------------------------------------------------------------------ the table as read from the OCR
+# the readings that are not the OCR's last number verbatim (table.py says why, row by row)
+_READ_AS = {(6, 6): ("03%", 0.3), (10, 10): ("34 6%", 34.6), (13, 13): ("73%", 73.0), (11, 11): ("45.5%", 45.5)}
+
+
+def test_every_legible_percentage_is_the_number_its_ocr_text_shows():
+    """Each row's percentage is read from its own OCR text: the last number before '%' for the
+    clean rows; the documented repairs (a decimal point read as a space) for the others."""
+    import re
+
+    for r in ss18.ROWS:
+        if r.percent is None:
+            assert "UNREADABLE" in r.reading
+            continue
+        if (r.k, r.n) in _READ_AS:
+            text, value = _READ_AS[(r.k, r.n)]
+            assert r.ocr.endswith(text) and r.percent == value, r
+            continue
+        shown = float(re.findall(r"(\d+(?:\.\d+)?)%", r.ocr)[-1])
+        assert r.percent == shown, (r.ocr, r.percent)
+        assert r.rate == pytest.approx(r.percent / 100, rel=1e-15)
+
+
+def test_the_table_has_every_row_of_the_seed_and_no_other():
+    """n = k for k = 6..20 and the eleven n = k + 1 rows the seed has (k = 8, 10..19)."""
+    assert [(r.k, r.n) for r in ss18.ROWS if r.n == r.k] == [(k, k) for k in range(6, 21)]
+    assert [r.k for r in ss18.ROWS if r.n == r.k + 1] == [8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]
+
+
+# ------------------------------------------------------------------ the certificate's arithmetic
+def test_a_proved_minimum_satisfies_every_inequality_of_its_theorem_in_ball_arithmetic():
+    """Re-check, from the numbers a certificate reports, the theorem of numerics.ss18.certificate
+    in arb (each float is exact there): λ ≤ λ₀ − βρ, L ≥ Λ₀ + βρ, 2ε/λ < ρ, r_accept ≤ ρ − 2ε/λ,
+    location ≥ ε/λ, max_step ≤ 2/L, F_lo ≤ F(x̃) − ε²/(2λ) ≤ F_hi; and ε ≥ ‖∇F(x̃)‖ recomputed."""
+    import flint
+
+    from tests.test_claims_ss18 import _a_proved_minimum
+
+    m, V = _a_proved_minimum()
+    A = flint.arb
+    old_prec, flint.ctx.prec = flint.ctx.prec, 200  # ≫ 53 bits: the balls below decide every comparison
+    try:
+        _check_certificate_inequalities(m, V, A)
+    finally:
+        flint.ctx.prec = old_prec
+
+
+def _check_certificate_inequalities(m, V, A) -> None:
+    lam, L, rho, eps, beta = A(m.lam), A(m.L), A(m.radius), A(m.eps), A(m.beta)
+    assert lam <= A(m.lam0) - beta * rho and L >= A(m.Lam0) + beta * rho
+    assert lam > 0 and 2 * eps / lam < rho
+    # the certificate derives r_accept, the location radius, 2/L and F_lo from the arb balls of λ
+    # and L, and reports λ, L rounded outward: they agree to 1 rounding (2^-52) plus the balls'
+    # radii (≤ 2^-90 relative at 96 bits), which the factor 1 ± 2^-40 covers
+    lam_hi, L_lo = lam * (1 + A(2) ** -40), L * (1 - A(2) ** -40)
+    assert A(m.accept_radius) <= rho - 2 * eps / lam_hi and A(m.location_radius) >= eps / lam_hi
+    assert A(m.max_step) <= 2 / L_lo and 0.1 < m.max_step
+    from numerics.ss18.certificate import enclose
+
+    enc = enclose(m.W, V, want_hessian=False)  # F(x̃) and ∇F(x̃) in arb, afresh
+    F = enc["F"]
+    assert A(m.F_enclosure[0]) <= F - eps * eps / (2 * lam_hi) and A(m.F_enclosure[1]) >= F
+    assert m.F_enclosure[0] <= m.loss <= m.F_enclosure[1]
+    assert sum((x * x for g in enc["G"] for x in g.entries()), A(0)) <= eps * eps
