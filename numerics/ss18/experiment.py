@@ -2,15 +2,16 @@
 processes or on a Dask cluster, with the same counts either way (REV.ss18-table).
 
 A row's runs are split into interleaved chunks of the same initial weights (drawn once from
-``default_rng(seed)``; chunk p of P takes the runs p, p + P, …), each chunk runs :func:`~numerics.ss18.dynamics.gradient_descent` with
-its own :class:`~numerics.ss18.certificate.Certifier`, and the chunks are concatenated in order.
+``default_rng(seed)``; chunk p of P takes the runs p, p + P, …), each chunk runs
+:func:`~numerics.ss18.dynamics.gradient_descent` with its own
+:class:`~numerics.ss18.certificate.Certifier`, and the results are put back in run order.
 After GD, every bad run that ended by the gradient rule, and every run at the iteration cap, is
 offered to the certifier once more (so every bad end point carries a proof, and a capped run
 in a proved basin is decided rather than left undecided). An end that lies outside every accept
 ball although a minimum at its loss level is proved — at small λ_min the accept radius (∝ λ/β)
 is smaller than the distance ‖∇F‖/λ at which the gradient rule stops a run — is *followed*: the
-same GD, same step, continued until it enters the ball (:func:`_follow`; counted in the stats). The proved minima of all chunks are
-merged up to the symmetries of F: two are the same when the aligned centre of one, plus its
+same GD, same step, continued until it enters the ball (:func:`_follow`; counted in the stats).
+The proved minima of all chunks are merged up to the symmetries of F: two are the same when the aligned centre of one, plus its
 location radius, lies inside the other's ball (then both are the unique critical point there).
 """
 
@@ -123,8 +124,8 @@ def _chunk(k: int, n: int, runs: int, seed: int, first: int, stride: int, kw: di
             elif res.status[i] == CONVERGED:  # a bad end without a proof: is it a saddle?
                 nc = cert.negative_curvature(res.W[i], V)
                 ctf.stats.setdefault("unproved_bad_ends", []).append(
-                    {"run": int(first + stride * i), "loss": float(res.loss[i]), "grad_max": float(res.grad_max[i]),
-                     "iterations": int(res.iterations[i]), **nc})
+                    {"run": int(first + stride * i), "loss": float(res.loss[i]),
+                     "grad_max": float(res.grad_max[i]), "iterations": int(res.iterations[i]), **nc})
     return res, (ctf.minima if ctf else []), (ctf.stats if ctf else {})
 
 
@@ -248,8 +249,9 @@ def _assemble(k: int, n: int, runs: int, seed: int, bad_loss: float, out: list) 
         seg = slice(offs[p], offs[p + 1])
         mm = res.minimum[seg]
         res.minimum[seg] = np.where(mm >= 0, np.array(local + [-1])[mm], -1)
-    order = np.concatenate([np.arange(p, runs, len(out)) for p in range(len(out))])  # run of each row
-    res = GDResult(*[getattr(res, f)[np.argsort(order)] for f in GDResult.__dataclass_fields__])
+    run_of_row = np.concatenate([np.arange(p, runs, len(out)) for p in range(len(out))])
+    back = np.argsort(run_of_row)  # rows of the concatenated chunks → run order
+    res = GDResult(*[getattr(res, f)[back] for f in GDResult.__dataclass_fields__])
     conv = res.status == CONVERGED
     bad_mask = (conv & (res.loss >= bad_loss)) | (res.status == CERTIFIED_BAD)
     good = int(np.sum(conv & (res.loss < bad_loss)) + np.sum(res.status == GOOD_EARLY))
