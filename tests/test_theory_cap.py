@@ -164,7 +164,9 @@ def test_width_needed_when_delta_equals_the_infimum_is_rejected():
         width_needed(bound_prop1(W), HALF)
     # just above the infimum a width exists, and it is large
     N = width_needed(bound_prop1(W), HALF + sp.Rational(1, 10**6))
-    assert 1 - bound_prop1(N) <= HALF + sp.Rational(1, 10**6) < 1 - bound_prop1(N - 1)
+    # 1 − ½(1 − 2^{−N}) = ½ + 2^{−N−1} ≤ ½ + 10⁻⁶ ⟺ N + 1 ≥ log₂ 10⁶ ≈ 19.93: the least such N is 19
+    assert N == 19
+    assert 1 - bound_prop1(N) <= HALF + sp.Rational(1, 10**6) < 1 - bound_prop1(N - 1)  # and it is the least
 
 
 def test_width_needed_delta_must_lie_in_the_open_unit_interval():

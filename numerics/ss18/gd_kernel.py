@@ -51,7 +51,7 @@ def acos_poly(x):
     r = math.sqrt(half)
     z = x * x if small else half
     y = ax if small else r
-    p = _P12
+    p = _P12  # Horner, written out: a loop over a tuple would not unroll into the vectorized loop
     p = p * z + _P11
     p = p * z + _P10
     p = p * z + _P9
