@@ -6,8 +6,10 @@ Measured in the same process, on the same row (seed of the claim check, 201800 +
   baseline    plain batched NumPy GD (numerics.ss18.objective._loss_grad per iteration over all
               live runs, the good-early stop at F < 1e-3, bad runs to max_i ‖∇_{w_i}F‖ ≤ 1e-9)
   compiled    numerics.ss18.run_experiment(certify=False): the compiled GD loop, same rules
-  certified   run_experiment(): compiled loop + the certified early decision of bad runs (and
-              a proof for every bad end point), 1 process
+  one-run     run_experiment(lanes=0): the compiled loop one run at a time + the certified
+              early decision of bad runs (and a proof for every bad end point), 1 process
+  certified   run_experiment(): the same with the live runs evaluated 32 at a time in the
+              vector lanes (numerics.ss18.gd_lanes; bitwise the same trajectories), 1 process
   certified×2 the same with n_jobs=2 (two chunks of the row in two processes; process start-up
               and Numba's cached compilation included)
 Every path must give the same bad / good / undecided counts (exit status 1 otherwise).
@@ -80,7 +82,8 @@ def main() -> int:
     tb = time.perf_counter() - t
     rows.append(("baseline: batched NumPy GD", tb, base))
     print(f"  baseline done ({tb:.1f} s; {load()})", flush=True)
-    for name, kw in (("compiled, 1 process", dict(certify=False)), ("certified, 1 process", {}),
+    for name, kw in (("compiled, 1 process", dict(certify=False)),
+                     ("certified, one run at a time, 1 process", dict(lanes=0)), ("certified, 1 process", {}),
                      ("certified, 2 processes", dict(n_jobs=2))):
         t = time.perf_counter()
         r = ss18.run_experiment(k, n, R, seed, max_iter=400_000, **kw)

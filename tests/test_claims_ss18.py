@@ -340,10 +340,39 @@ def test_a_bad_end_outside_every_accept_ball_is_followed_into_one(evidence):
     ctf.minima.append(m)
     F = float(ss18.loss(Y, V))
     assert ctf.decide(Y, F, 0.1, create=False) is None
-    assert _follow(Y, V, 0.1, F, ctf, 1e-3, 100_000) == 0
+    assert _follow(Y[None], V, [0.1], [F], ctf, 1e-3, [100_000]) == [0]
     assert 0 < ctf.stats["followed_iterations"] < 100_000 and "followed_undecided" not in ctf.stats
     evidence.record(accept_radius=m.accept_radius, lambda_lower=m.lam, start_distance=3 * m.accept_radius,
                     followed_iterations=ctf.stats["followed_iterations"])
+
+
+@pytest.mark.claim(CLAIM, kind="exact")
+def test_ends_followed_together_are_decided_as_each_alone(evidence):
+    """The post-GD pass follows its undecided ends in one batch (in the vector lanes when ≥ 16):
+    20 ends at 1.5–3 accept radii from a proved minimum along its five slowest directions, with
+    two budgets (two batches, one of them too short for some ends), end as each followed alone."""
+    from numerics.ss18.experiment import _follow
+
+    m, V, _ = _an_end_outside_the_accept_ball()
+    Q = np.linalg.eigh(ss18.hessian(m.W, V))[1]
+    Y = np.array([m.W + (1.5 + 0.075 * e) * m.accept_radius * Q[:, e % 5].reshape(m.W.shape) for e in range(20)])
+    F = [float(ss18.loss(y, V)) for y in Y]
+    budgets = [60 if e % 7 == 0 else 100_000 for e in range(20)]  # 17 long: a batch in the lanes
+    together = ss18.Certifier(V)
+    together.minima.append(m)
+    got = _follow(Y, V, [0.1] * 20, F, together, 1e-3, budgets)
+    alone = []
+    for e in range(20):
+        ctf = ss18.Certifier(V)
+        ctf.minima.append(m)
+        alone.append(_follow(Y[e:e + 1], V, [0.1], [F[e]], ctf, 1e-3, [budgets[e]])[0])
+        for key, val in ctf.stats.items():
+            if key.startswith("followed"):
+                together.stats[key] -= val
+    assert got == alone and 0 in got and None in got
+    # the same counts, iteration for iteration
+    assert all(v == 0 for key, v in together.stats.items() if key.startswith("followed"))
+    evidence.record(ends=20, decided=sum(g is not None for g in got), undecided=got.count(None))
 
 
 @pytest.mark.claim(CLAIM, kind="exact", control=True)
@@ -357,9 +386,9 @@ def test_a_followed_end_is_not_decided_before_it_enters_the_ball(evidence):
     ctf = ss18.Certifier(V)
     ctf.minima.append(m)
     F = float(ss18.loss(Y, V))
-    assert _follow(Y, V, 0.1, F, ctf, 1e-3, 10) is None
+    assert _follow(Y[None], V, [0.1], [F], ctf, 1e-3, [10]) == [None]
     assert ctf.stats["followed_undecided"] == 1
-    assert _follow(Y, V, 0.1, F + 1e-6, ctf, 1e-3, 100_000) is None and ctf.stats["followed"] == 1
+    assert _follow(Y[None], V, [0.1], [F + 1e-6], ctf, 1e-3, [100_000]) == [None] and ctf.stats["followed"] == 1
     evidence.record(budget=10, rejected=True, other_level_followed=False)
 
 

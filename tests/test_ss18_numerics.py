@@ -346,6 +346,82 @@ def test_compiled_gd_follows_the_numpy_gd_iteration():
     assert_close(res.W, W, atol=1e-11, name="GD iterates")
 
 
+def _one_run_kernel(W, V):
+    from numerics.ss18 import gd_kernel
+
+    n, d = W.shape
+    k = V.shape[0]
+    b, Vh, ident = gd_kernel.teacher_parts(V)
+    G = np.empty_like(W)
+    F = gd_kernel.loss_grad_one(W, V, Vh, b, ss18._teacher_constant(V), G, np.empty_like(W), np.empty(n),
+                                np.empty(n), ident, np.empty((d, n)), np.empty((3, max(n, k))))
+    return F, G
+
+
+@pytest.mark.parametrize("teacher", ["identity", "general"])
+def test_lane_kernel_is_bitwise_the_one_run_kernel(teacher):
+    """gd_lanes.loss_grad_lanes on 20 runs (a full 16-lane vector body and a remainder) returns,
+    lane by lane, exactly the one-run kernel's F and ∇F — not to rounding: bit for bit —
+    including lanes with nearly parallel, antiparallel and teacher-aligned pairs (the chord rule)."""
+    from numerics.ss18 import gd_lanes, gd_kernel
+
+    k, n, L = 4, 5, 20
+    V = ss18.teacher(k) if teacher == "identity" else np.random.default_rng(9).standard_normal((3, k))
+    runs = [_random_point(40 + r, n, k) for r in range(L)]
+    runs[2][1] = 0.6 * runs[2][0] + 1e-9 * runs[2][3]  # |cos| > 0.99 between students
+    runs[7][3] = -1.3 * runs[7][0] + 1e-7 * runs[7][2]  # antiparallel students
+    runs[11][4] = -1.2 * V[1] + 1e-9 * V[2]  # antiparallel to a teacher
+    runs[19][0] = 0.9 * V[0] + 1e-8 * V[2]  # parallel to a teacher
+    w = np.ascontiguousarray(np.stack(runs, axis=-1))
+    b, Vh, ident = gd_kernel.teacher_parts(V)
+    assert ident == (teacher == "identity")
+    m = max(n, V.shape[0])
+    F, G = np.empty(L), np.empty((n, k, L))
+    gd_lanes.loss_grad_lanes(w, V, Vh, b, ss18._teacher_constant(V), ident, G, np.empty_like(w), np.empty((n, L)),
+                             np.empty((n, L)), np.empty((m, L)), np.empty((m, L)), np.empty((m, L)), F)
+    for r in range(L):
+        F1, G1 = _one_run_kernel(runs[r], V)
+        assert F[r] == F1, (r, F[r] - F1)
+        assert np.array_equal(G[:, :, r], G1), (r, np.abs(G[:, :, r] - G1).max())
+    # and a changed lane is told apart: the test compares values, not shapes
+    w[0, 0, 5] += 1e-12
+    gd_lanes.loss_grad_lanes(w, V, Vh, b, ss18._teacher_constant(V), ident, G, np.empty_like(w), np.empty((n, L)),
+                             np.empty((n, L)), np.empty((m, L)), np.empty((m, L)), np.empty((m, L)), F)
+    assert not np.array_equal(G[:, :, 5], _one_run_kernel(runs[5], V)[1])
+
+
+def test_lane_gd_gives_bitwise_the_one_run_trajectories():
+    """gradient_descent with the runs in vector lanes (blocks of 32 and of 16 lanes refilled as
+    runs stop; 13 runs in a 16-lane block with 3 idle lanes) and one run at a time (lanes=0): the
+    same end points, losses, statuses, iteration counts, restarts, steps, rises and proofs, bit
+    for bit — on 40 runs of k = n = 10 at step 0.6, every fourth one started 3× larger, so that
+    some blow up and restart with a halved step while the others do not, and the runs end all
+    three ways (gradient rule, good, certified bad)."""
+    k = n = 10
+    V = ss18.teacher(k)
+    W0 = ss18.initial_weights(40, n, k, seed=12)
+    W0[::4] *= 3.0
+    for batch in (W0, W0[:13]):
+        out = {lanes: ss18.gradient_descent(batch, V, step=0.6, blowup=50.0, max_iter=20_000,
+                                            certifier=ss18.Certifier(V), lanes=lanes) for lanes in (0, 32, 16)}
+        ref = out[0]
+        assert 0 < np.sum(ref.restarts > 0) < len(batch)
+        assert {ss18.CONVERGED, ss18.GOOD_EARLY, ss18.CERTIFIED_BAD} <= set(ref.status.tolist())
+        assert np.all(ref.lane_evaluations == 0)
+        for lanes in (32, 16):
+            # the lanes did the work: every run started there (≥ 12 live runs at first)
+            assert np.all(out[lanes].lane_evaluations > 0)
+            for f in ss18.GDResult.__dataclass_fields__:
+                if f != "lane_evaluations":
+                    assert np.array_equal(getattr(out[lanes], f), getattr(ref, f), equal_nan=True), (lanes, f)
+
+
+@pytest.mark.parametrize("lanes", [-1, 1.5, True, "32"])
+def test_gradient_descent_rejects_a_nonsense_lane_count(lanes):
+    with pytest.raises(ValueError, match="lanes"):
+        ss18.gradient_descent(ss18.initial_weights(2, 3, 3, seed=0), ss18.teacher(3), lanes=lanes)
+
+
 # ------------------------------------------------------------------ ball-arithmetic proofs
 def test_prove_positive_definite_accepts_pd_and_rejects_indefinite_balls():
     import flint

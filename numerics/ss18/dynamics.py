@@ -33,6 +33,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from numerics.ss18 import gd_kernel as kernel
+from numerics.ss18 import gd_lanes
 from numerics.ss18.objective import _as_weights, _check_teacher, _loss_grad, _teacher_constant
 
 Array = NDArray[np.float64]
@@ -98,6 +99,7 @@ class GDResult:
     step: Array  # final step per run
     loss_increases: NDArray[np.int64]  # iterations where F went up (monotonicity check)
     minimum: NDArray[np.int64]  # index into certifier.minima of the run's proved end (−1: none)
+    lane_evaluations: NDArray[np.int64]  # evaluations of F, ∇F made in the vector lanes (gd_lanes)
 
 
 def gradient_descent(
@@ -114,6 +116,7 @@ def gradient_descent(
     check_every: int = 50,
     screen_grad: float = 1e-3,
     create_grad: float = 1e-6,
+    lanes: int = gd_lanes.LANES,
 ) -> GDResult:
     """Full-batch GD on F for a batch of runs W0 (R, n, d), vectorized over runs (module docstring).
 
@@ -124,6 +127,8 @@ def gradient_descent(
     ``max_iter`` iterations or ``max_restarts`` halvings. A run is offered to the certifier when
     F ≥ bad_loss and ‖∇F‖ ≤ its threshold (initially ``screen_grad``, halved after each failed
     offer, so a run costs O(log) offers); it may prove a new minimum only when ‖∇F‖ ≤ ``create_grad``.
+    ``lanes``: live runs evaluated together in the vector lanes (:mod:`numerics.ss18.gd_lanes`;
+    0 = one run at a time); bitwise the same trajectories either way.
     """
     W0 = _as_weights(W0, "W0")
     if W0.ndim != 3:
@@ -137,6 +142,7 @@ def gradient_descent(
     max_iter = check_positive_int("max_iter", max_iter)
     max_restarts = check_positive_int("max_restarts", max_restarts, minimum=0)
     check_every = check_positive_int("check_every", check_every)
+    lanes = check_positive_int("lanes", lanes, minimum=0)
     if certifier is not None and bad_loss is None:
         raise ValueError("certifier: needs bad_loss (a certified end is bad only relative to it)")
     _, G0 = _loss_grad(W0, V)
@@ -160,12 +166,13 @@ def gradient_descent(
     gmax = np.full(R, np.nan)
     gtot = np.full(R, np.nan)
     minimum = np.full(R, -1, dtype=np.int64)
+    lane_evals = np.zeros(R, dtype=np.int64)
     next_try = np.full(R, float(screen_grad))
     use_bad = bad_loss is not None
     while True:
-        kernel.advance(W, W0, eta, F_prev, skip_inc, iters, restarts, increases, status, F, gmax, gtot,
-                       V, vconst, check_every, tol, bad_loss if use_bad else 0.0, use_bad, blowup,
-                       max_restarts, max_iter, INCREASE_TOL)
+        gd_lanes.advance(W, W0, eta, F_prev, skip_inc, iters, restarts, increases, status, F, gmax, gtot,
+                         V, vconst, check_every, tol, bad_loss if use_bad else 0.0, use_bad, blowup,
+                         max_restarts, max_iter, INCREASE_TOL, lanes, lane_evals)
         paused = np.flatnonzero(status == kernel.PAUSED)
         if paused.size == 0:
             break
@@ -177,4 +184,4 @@ def gradient_descent(
                     minimum[j] = m
                 else:
                     next_try[j] = 0.5 * gtot[j]
-    return GDResult(W, F, gmax, status, iters, restarts, eta, increases, minimum)
+    return GDResult(W, F, gmax, status, iters, restarts, eta, increases, minimum, lane_evals)

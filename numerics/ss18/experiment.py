@@ -28,6 +28,7 @@ from numerics.ss18.dynamics import (
     CERTIFIED_BAD, CONVERGED, GOOD_EARLY, NOT_CONVERGED, GDResult, check_positive_int, check_positive_real,
     check_seed, gradient_descent, initial_weights,
 )
+from numerics.ss18.gd_lanes import LANES
 from numerics.ss18.objective import teacher
 
 __all__ = ["ExperimentResult", "run_experiment", "run_table", "distinct_points", "check_n_jobs"]
@@ -104,29 +105,32 @@ def _chunk(k: int, n: int, runs: int, seed: int, first: int, stride: int, kw: di
     W0 = initial_weights(runs, n, k, seed)[first::stride]
     ctf = cert.Certifier(V) if certify else None
     res = gradient_descent(W0, V, certifier=ctf, **kw)
-    if ctf is not None:
-        bad_loss = kw["bad_loss"]
-        finite = np.all(np.isfinite(res.W), axis=(1, 2)) & np.isfinite(res.loss)
-        for i in np.flatnonzero((((res.status == CONVERGED) & (res.loss >= bad_loss)) | (res.status == NOT_CONVERGED)) & finite):
-            Y, F_i, eta_i = res.W[i], float(res.loss[i]), float(res.step[i])
-            # a proof from Y's polish unless one exists at its level; else follow the run into a
-            # proved ball; a new proof at Y regardless (another minimum at the same level) last
-            m = ctf.decide(Y, F_i, eta_i, create=True)
-            if m is None:
-                budget = kw["max_iter"] * (FOLLOW_FACTOR if res.status[i] == CONVERGED else 1)
-                m = _follow(Y, V, eta_i, F_i, ctf, kw["bad_loss"], budget)
-            if m is None:
-                m = ctf.decide(Y, F_i, eta_i, create=True, force=True)
-            if m is not None and ctf.minima[m].F_enclosure[0] >= bad_loss:
-                res.minimum[i] = m
-                if res.status[i] == NOT_CONVERGED:
-                    res.status[i] = CERTIFIED_BAD
-            elif res.status[i] == CONVERGED:  # a bad end without a proof: is it a saddle?
-                nc = cert.negative_curvature(res.W[i], V)
-                ctf.stats.setdefault("unproved_bad_ends", []).append(
-                    {"run": int(first + stride * i), "loss": float(res.loss[i]),
-                     "grad_max": float(res.grad_max[i]), "iterations": int(res.iterations[i]), **nc})
-    return res, (ctf.minima if ctf else []), (ctf.stats if ctf else {})
+    if ctf is None:
+        return res, [], {}
+    bad_loss = kw["bad_loss"]
+    finite = np.all(np.isfinite(res.W), axis=(1, 2)) & np.isfinite(res.loss)
+    ends = np.flatnonzero((((res.status == CONVERGED) & (res.loss >= bad_loss)) | (res.status == NOT_CONVERGED)) & finite)
+    # a proof from each end's polish unless one exists at its level; the ends still undecided
+    # are followed into a proved ball (together: in the vector lanes); a new proof at the end
+    # regardless (another minimum at the same level) last
+    decided = {i: ctf.decide(res.W[i], float(res.loss[i]), float(res.step[i]), create=True) for i in ends}
+    pending = [i for i in ends if decided[i] is None]
+    budgets = [kw["max_iter"] * (FOLLOW_FACTOR if res.status[i] == CONVERGED else 1) for i in pending]
+    for i, m in zip(pending, _follow(res.W[pending], V, res.step[pending], res.loss[pending], ctf, bad_loss, budgets)):
+        decided[i] = m if m is not None else ctf.decide(res.W[i], float(res.loss[i]), float(res.step[i]),
+                                                        create=True, force=True)
+    for i in ends:
+        m = decided[i]
+        if m is not None and ctf.minima[m].F_enclosure[0] >= bad_loss:
+            res.minimum[i] = m
+            if res.status[i] == NOT_CONVERGED:
+                res.status[i] = CERTIFIED_BAD
+        elif res.status[i] == CONVERGED:  # a bad end without a proof: is it a saddle?
+            nc = cert.negative_curvature(res.W[i], V)
+            ctf.stats.setdefault("unproved_bad_ends", []).append(
+                {"run": int(first + stride * i), "loss": float(res.loss[i]),
+                 "grad_max": float(res.grad_max[i]), "iterations": int(res.iterations[i]), **nc})
+    return res, ctf.minima, ctf.stats
 
 
 # a followed run is offered to the certifier every time ‖∇F‖ halves (O(log) offers); its
@@ -140,30 +144,38 @@ FOLLOW_TOL = 1e-300
 FOLLOW_FACTOR = 8
 
 
-def _follow(Y, V, step: float, F: float, ctf: cert.Certifier, bad_loss: float, budget: int) -> int | None:
-    """GD continued from a run's end Y (same step, same float iteration) until it enters the
-    accept ball of a proved minimum; the index of that minimum, or None.
+def _follow(Y, V, steps, F, ctf: cert.Certifier, bad_loss: float, budgets) -> list[int | None]:
+    """GD continued from run ends Y (E, n, d) (each with its step, same float iteration) until
+    each enters the accept ball of a proved minimum; per end, the index of that minimum or None.
 
     Used when the gradient rule stopped a bad run (or the cap a run) outside every accept ball
     although a minimum at its loss level is proved: at small λ the accept radius ρ − 2ε/λ
     (ρ ∝ λ/β) is below the distance ‖∇F‖/λ at which max_i ‖∇_{w_i}F‖ ≤ tol stops the run, so the
-    end is only decided by following the run further. Only runs within Certifier.LEVEL_TOL of a
-    proved loss level are followed (any other would have no ball to enter), for at most
-    ``budget`` more iterations; counted in the stats (``followed``, ``followed_iterations``,
-    ``followed_undecided``, ``followed_escaped``: reached F < bad_loss)."""
-    if not any(abs(F - m.loss) <= ctf.LEVEL_TOL for m in ctf.minima):
-        return None
-    g = gradient_descent(Y[None], V, step=step, tol=FOLLOW_TOL, max_iter=budget,
-                         bad_loss=bad_loss, max_restarts=0, certifier=ctf,
-                         screen_grad=math.inf, create_grad=0.0)
+    end is only decided by following the run further. Only ends within Certifier.LEVEL_TOL of a
+    proved loss level are followed (any other would have no ball to enter), end e for at most
+    ``budgets[e]`` more iterations. Ends with the same step and budget are followed in one
+    batch (no minimum is proved meanwhile, so each end's fate is its own). Counted in the stats
+    (``followed``, ``followed_iterations``, ``followed_undecided``, ``followed_escaped``: reached
+    F < bad_loss)."""
+    out: list[int | None] = [None] * len(Y)
+    groups: dict = {}
+    for e in range(len(Y)):
+        if any(abs(float(F[e]) - m.loss) <= ctf.LEVEL_TOL for m in ctf.minima):
+            groups.setdefault((float(steps[e]), int(budgets[e])), []).append(e)
     st = ctf.stats
-    st["followed"] = st.get("followed", 0) + 1
-    st["followed_iterations"] = st.get("followed_iterations", 0) + int(g.iterations[0])
-    if g.status[0] == CERTIFIED_BAD:
-        return int(g.minimum[0])
-    key = "followed_escaped" if g.status[0] == GOOD_EARLY else "followed_undecided"
-    st[key] = st.get(key, 0) + 1
-    return None
+    for (step, budget), idx in groups.items():
+        g = gradient_descent(np.asarray(Y)[idx], V, step=step, tol=FOLLOW_TOL, max_iter=budget,
+                             bad_loss=bad_loss, max_restarts=0, certifier=ctf, screen_grad=math.inf,
+                             create_grad=0.0)
+        for q, e in enumerate(idx):
+            st["followed"] = st.get("followed", 0) + 1
+            st["followed_iterations"] = st.get("followed_iterations", 0) + int(g.iterations[q])
+            if g.status[q] == CERTIFIED_BAD:
+                out[e] = int(g.minimum[q])
+                continue
+            key = "followed_escaped" if g.status[q] == GOOD_EARLY else "followed_undecided"
+            st[key] = st.get(key, 0) + 1
+    return out
 
 
 def _concat(parts: list[GDResult]) -> GDResult:
@@ -183,6 +195,7 @@ def run_experiment(
     n_jobs: int = 1,
     scheduler=None,
     certify: bool = True,
+    lanes: int = LANES,
 ) -> ExperimentResult:
     """``runs`` GD runs for teacher v_j = e_j (d = k) and student width n; classify the ends.
 
@@ -190,13 +203,16 @@ def run_experiment(
     ``distributed.Client`` or scheduler address (then ``n_jobs`` chunks are submitted there).
     ``certify``: the certified early decision and the proof of every bad end point (module
     docstrings); without it bad runs run to the gradient rule and carry no proof.
+    ``lanes``: runs evaluated together in the vector lanes (:mod:`numerics.ss18.gd_lanes`; 0 =
+    one run at a time): the same trajectories bit for bit, so the same counts.
     """
     k = check_positive_int("k", k)
     n = check_positive_int("n", n)
     runs = check_positive_int("runs", runs)
     seed = check_seed(seed)
     kw = dict(max_iter=check_positive_int("max_iter", max_iter), tol=check_positive_real("tol", tol),
-              bad_loss=check_positive_real("bad_loss", bad_loss), step=check_positive_real("step", step))
+              bad_loss=check_positive_real("bad_loss", bad_loss), step=check_positive_real("step", step),
+              lanes=check_positive_int("lanes", lanes, minimum=0))
     workers = check_n_jobs(n_jobs)
     parts = min(workers, runs)
     # chunk p takes the runs p, p + parts, …: slow runs are spread evenly over the processes

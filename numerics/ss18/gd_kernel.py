@@ -1,5 +1,6 @@
-"""Compiled (Numba) GD steps on F for a batch of runs (REV.ss18-table): the inner loop of
-:func:`numerics.ss18.dynamics.gradient_descent`.
+"""Compiled (Numba) GD steps on F, one run at a time (REV.ss18-table), and the stopping rules
+every path applies: the one-run path of :func:`numerics.ss18.dynamics.gradient_descent` (the lane
+path, :mod:`numerics.ss18.gd_lanes`, evaluates many runs at once, bit for bit like this one).
 
 Same formulas as :func:`numerics.ss18.objective._loss_grad` (closed-form F and ∇F; θ from arccos
 where |cos θ| ≤ 0.99, from the chord ‖û ∓ v̂‖ for nearly (anti)parallel pairs), evaluated one run
@@ -179,9 +180,89 @@ def _grad_norms(G):
 
 
 @numba.njit(cache=True, fastmath=False, error_model="numpy")
+def teacher_parts(V):
+    """(b, V̂, ident): the teacher's row norms, unit rows, and whether V is the identity."""
+    k, d = V.shape
+    b = np.empty(k)
+    Vh = np.empty((k, d))
+    norms_and_units(V, b, Vh)
+    ident = k == d
+    for j in range(k):
+        for t in range(d):
+            if V[j, t] != (1.0 if j == t else 0.0):
+                ident = False
+    return b, Vh, ident
+
+
+# The rules applied to one run after each evaluation, shared by the one-run loop below and the
+# lane loop of numerics.ss18.gd_lanes (so both paths classify a run by the same code).
+
+@numba.njit(cache=True, fastmath=False, error_model="numpy", inline="always")
+def must_restart(F, gtot, blowup):
+    """The blow-up rule: ‖∇F‖ > blowup, or F or ∇F not finite."""
+    return not (gtot <= blowup) or not math.isfinite(F)
+
+
+@numba.njit(cache=True, fastmath=False, error_model="numpy", inline="always")
+def restart(r, eta, restarts, F_prev, skip_inc, max_restarts):
+    """Restart run r from W0 with half the step, if it has restarts left (the caller copies W0
+    and re-evaluates); False when it has none (then the caller stops it with :func:`give_up`)."""
+    if restarts[r] >= max_restarts:
+        return False
+    eta[r] *= 0.5
+    restarts[r] += 1
+    F_prev[r] = np.inf
+    skip_inc[r] = False
+    return True
+
+
+@numba.njit(cache=True, fastmath=False, error_model="numpy", inline="always")
+def give_up(r, F, gmax2, gtot, status, F_out, gmax_out, gtot_out):
+    """Stop run r NOT_CONVERGED (blown up with no restart left), recording where."""
+    status[r] = 2
+    F_out[r] = F
+    gmax_out[r] = math.sqrt(gmax2)
+    gtot_out[r] = gtot
+
+
+@numba.njit(cache=True, fastmath=False, error_model="numpy", inline="always")
+def record(r, F, gmax2, gtot, s_, m, F_prev, skip_inc, it, incr, status, F_out, gmax_out, gtot_out,
+           tol, bad_loss, use_bad, max_iter, inc_tol):
+    """Count a rise of F, record F and the gradient norms, apply the stopping rules (module
+    docstring of :func:`advance`); True when run r takes its GD step (then the caller updates W
+    and calls :func:`stepped`)."""
+    if not skip_inc[r] and F > F_prev[r] + inc_tol * max(1.0, abs(F_prev[r])):
+        incr[r] += 1
+    skip_inc[r] = False
+    F_out[r] = F
+    gmax_out[r] = math.sqrt(gmax2)
+    gtot_out[r] = gtot
+    if gmax_out[r] <= tol:
+        status[r] = 0
+        return False
+    if use_bad and F < bad_loss:
+        status[r] = 1
+        return False
+    if it[r] >= max_iter:
+        status[r] = 2
+        return False
+    if s_ == m:
+        status[r] = PAUSED
+        skip_inc[r] = True
+        return False
+    return True
+
+
+@numba.njit(cache=True, fastmath=False, error_model="numpy", inline="always")
+def stepped(r, F, F_prev, it):
+    F_prev[r] = F
+    it[r] += 1
+
+
+@numba.njit(cache=True, fastmath=False, error_model="numpy")
 def advance(W, W0, eta, F_prev, skip_inc, it, restarts, incr, status, F_out, gmax_out, gtot_out,
             V, vconst, m, tol, bad_loss, use_bad, blowup, max_restarts, max_iter, inc_tol):
-    """Advance every RUNNING/PAUSED run by up to ``m`` GD steps, in place.
+    """Advance every RUNNING/PAUSED run by up to ``m`` GD steps, in place, one run at a time.
 
     Per run and iteration: evaluate F, ∇F at W; if ‖∇F‖ > blowup or not finite, restart from W0
     with half the step (at most ``max_restarts`` times, else stop NOT_CONVERGED = 2); count a rise
@@ -191,14 +272,7 @@ def advance(W, W0, eta, F_prev, skip_inc, it, restarts, incr, status, F_out, gma
     the next call re-evaluates it without counting a rise twice)."""
     R, n, d = W.shape
     k = V.shape[0]
-    b = np.empty(k)
-    Vh = np.empty((k, d))
-    norms_and_units(V, b, Vh)
-    ident = k == d
-    for j in range(k):
-        for t in range(d):
-            if V[j, t] != (1.0 if j == t else 0.0):
-                ident = False
+    b, Vh, ident = teacher_parts(V)
     G = np.empty((n, d))
     U = np.empty((n, d))
     a = np.empty(n)
@@ -212,42 +286,17 @@ def advance(W, W0, eta, F_prev, skip_inc, it, restarts, incr, status, F_out, gma
         for s_ in range(m + 1):
             F = loss_grad_one(W[r], V, Vh, b, vconst, G, U, a, coef, ident, UT, work)
             gmax2, gtot = _grad_norms(G)
-            if not (gtot <= blowup) or not math.isfinite(F):
-                if restarts[r] < max_restarts:
-                    W[r, :, :] = W0[r]
-                    eta[r] *= 0.5
-                    restarts[r] += 1
-                    F_prev[r] = np.inf
-                    skip_inc[r] = False
-                    F = loss_grad_one(W[r], V, Vh, b, vconst, G, U, a, coef, ident, UT, work)
-                    gmax2, gtot = _grad_norms(G)
-                else:
-                    status[r] = 2
-                    F_out[r] = F
-                    gmax_out[r] = math.sqrt(gmax2)
-                    gtot_out[r] = gtot
+            if must_restart(F, gtot, blowup):
+                if not restart(r, eta, restarts, F_prev, skip_inc, max_restarts):
+                    give_up(r, F, gmax2, gtot, status, F_out, gmax_out, gtot_out)
                     break
-            if not skip_inc[r] and F > F_prev[r] + inc_tol * max(1.0, abs(F_prev[r])):
-                incr[r] += 1
-            skip_inc[r] = False
-            F_out[r] = F
-            gmax_out[r] = math.sqrt(gmax2)
-            gtot_out[r] = gtot
-            if gmax_out[r] <= tol:
-                status[r] = 0
-                break
-            if use_bad and F < bad_loss:
-                status[r] = 1
-                break
-            if it[r] >= max_iter:
-                status[r] = 2
-                break
-            if s_ == m:
-                status[r] = PAUSED
-                skip_inc[r] = True
+                W[r, :, :] = W0[r]
+                F = loss_grad_one(W[r], V, Vh, b, vconst, G, U, a, coef, ident, UT, work)
+                gmax2, gtot = _grad_norms(G)
+            if not record(r, F, gmax2, gtot, s_, m, F_prev, skip_inc, it, incr, status, F_out, gmax_out,
+                          gtot_out, tol, bad_loss, use_bad, max_iter, inc_tol):
                 break
             for i in range(n):
                 for t in range(d):
                     W[r, i, t] -= eta[r] * G[i, t]
-            F_prev[r] = F
-            it[r] += 1
+            stepped(r, F, F_prev, it)
