@@ -376,18 +376,21 @@ def test_lane_kernel_is_bitwise_the_one_run_kernel(teacher):
     b, Vh, ident = gd_kernel.teacher_parts(V)
     assert ident == (teacher == "identity")
     m = max(n, V.shape[0])
-    F, G = np.empty(L), np.empty((n, k, L))
-    gd_lanes.loss_grad_lanes(w, V, Vh, b, ss18._teacher_constant(V), ident, G, np.empty_like(w), np.empty((n, L)),
-                             np.empty((n, L)), np.empty((m, L)), np.empty((m, L)), np.empty((m, L)), F)
+
+    def lanes(w):
+        F, G = np.empty(L), np.empty((n, k, L))
+        gd_lanes.loss_grad_lanes(w, V, Vh, gd_lanes.lanes_of(Vh, L), b, ss18._teacher_constant(V), ident, G,
+                                 np.empty_like(w), np.empty((n, L)), np.empty((n, L)), *np.empty((3, m, L)), F)
+        return F, G
+
+    F, G = lanes(w)
     for r in range(L):
         F1, G1 = _one_run_kernel(runs[r], V)
         assert F[r] == F1, (r, F[r] - F1)
         assert np.array_equal(G[:, :, r], G1), (r, np.abs(G[:, :, r] - G1).max())
     # and a changed lane is told apart: the test compares values, not shapes
     w[0, 0, 5] += 1e-12
-    gd_lanes.loss_grad_lanes(w, V, Vh, b, ss18._teacher_constant(V), ident, G, np.empty_like(w), np.empty((n, L)),
-                             np.empty((n, L)), np.empty((m, L)), np.empty((m, L)), np.empty((m, L)), F)
-    assert not np.array_equal(G[:, :, 5], _one_run_kernel(runs[5], V)[1])
+    assert not np.array_equal(lanes(w)[1][:, :, 5], _one_run_kernel(runs[5], V)[1])
 
 
 def test_lane_gd_gives_bitwise_the_one_run_trajectories():

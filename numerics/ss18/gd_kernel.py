@@ -194,6 +194,13 @@ def teacher_parts(V):
     return b, Vh, ident
 
 
+@numba.njit(cache=True, fastmath=False, error_model="numpy")
+def one_run_work(n, d, k):
+    """The gradient G and the work arrays (U, a, coef, UT, work) of :func:`loss_grad_one`."""
+    return (np.empty((n, d)), np.empty((n, d)), np.empty(n), np.empty(n), np.empty((d, n)),
+            np.empty((3, max(n, k))))
+
+
 # The rules applied to one run after each evaluation, shared by the one-run loop below and the
 # lane loop of numerics.ss18.gd_lanes (so both paths classify a run by the same code).
 
@@ -273,12 +280,7 @@ def advance(W, W0, eta, F_prev, skip_inc, it, restarts, incr, status, F_out, gma
     R, n, d = W.shape
     k = V.shape[0]
     b, Vh, ident = teacher_parts(V)
-    G = np.empty((n, d))
-    U = np.empty((n, d))
-    a = np.empty(n)
-    coef = np.empty(n)
-    UT = np.empty((d, n))
-    work = np.empty((3, max(n, k)))
+    G, U, a, coef, UT, work = one_run_work(n, d, k)
     for r in range(R):
         if status[r] != RUNNING and status[r] != PAUSED:
             continue

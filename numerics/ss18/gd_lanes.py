@@ -29,7 +29,7 @@ import numpy as np
 
 from numerics.ss18.gd_kernel import (
     _NEAR, _TWO_PI, PAUSED, RUNNING, _grad_norms, acos_poly, advance as advance_one, give_up, loss_grad_one,
-    must_restart, record, restart, stepped, teacher_parts,
+    must_restart, one_run_work, record, restart, stepped, teacher_parts,
 )
 
 LANES = 32
@@ -48,16 +48,10 @@ def _acos_pass(C, lo, hi, TH, S):
             S[j, l] = math.sqrt(1.0 - cc * cc)
 
 
-@numba.njit(cache=True, fastmath=False, error_model="numpy", inline="always")
-def _chord(e, sg, TH, S, j, l):
-    half = 2.0 * math.asin(min(e / 2.0, 1.0))
-    TH[j, l] = half if sg > 0 else math.pi - half
-    S[j, l] = e * math.sqrt(max(1.0 - e * e / 4.0, 0.0))
-
-
 @numba.njit(cache=True, fastmath=False, error_model="numpy")
-def _near_students(C, lo, hi, U, i, TH, S):
-    """The chord rule ‖û_i ∓ û_j‖ for the nearly (anti)parallel student pairs (rare; scalar)."""
+def _near(C, lo, hi, U, i, Y, TH, S):
+    """The chord rule ‖û_i ∓ y_j‖ for the nearly (anti)parallel pairs among rows lo..hi−1 of C
+    (Y: the student units U, or the teacher units copied into every lane); rare, lane by lane."""
     L = C.shape[1]
     for j in range(lo, hi):
         for l in range(L):
@@ -66,32 +60,20 @@ def _near_students(C, lo, hi, U, i, TH, S):
                 sg = 1.0 if c > 0 else -1.0
                 e2 = 0.0
                 for t in range(U.shape[1]):
-                    q = U[i, t, l] - sg * U[j, t, l]
+                    q = U[i, t, l] - sg * Y[j, t, l]
                     e2 += q * q
-                _chord(math.sqrt(e2), sg, TH, S, j, l)
+                e = math.sqrt(e2)
+                half = 2.0 * math.asin(min(e / 2.0, 1.0))
+                TH[j, l] = half if sg > 0 else math.pi - half
+                S[j, l] = e * math.sqrt(max(1.0 - e * e / 4.0, 0.0))
 
 
 @numba.njit(cache=True, fastmath=False, error_model="numpy")
-def _near_teacher(C, k, U, i, Vh, TH, S):
-    """The chord rule ‖û_i ∓ v̂_j‖ for the nearly (anti)parallel student–teacher pairs."""
-    L = C.shape[1]
-    for j in range(k):
-        for l in range(L):
-            c = C[j, l]
-            if abs(c) > _NEAR:
-                sg = 1.0 if c > 0 else -1.0
-                e2 = 0.0
-                for t in range(U.shape[1]):
-                    q = U[i, t, l] - sg * Vh[j, t]
-                    e2 += q * q
-                _chord(math.sqrt(e2), sg, TH, S, j, l)
-
-
-@numba.njit(cache=True, fastmath=False, error_model="numpy")
-def loss_grad_lanes(w, V, Vh, b, vconst, ident, G, U, a, coef, C, TH, S, F):
+def loss_grad_lanes(w, V, Vh, VhL, b, vconst, ident, G, U, a, coef, C, TH, S, F):
     """F (into F, (L,)) and ∇F (into G, (n, d, L)) of the L runs w (n, d, L): lane by lane the
-    operations of :func:`~numerics.ss18.gd_kernel.loss_grad_one`, in its order. U (n, d, L),
-    a and coef (n, L), C, TH, S (max(n, k), L) are work arrays."""
+    operations of :func:`~numerics.ss18.gd_kernel.loss_grad_one`, in its order. VhL (k, d, L):
+    the teacher's unit rows Vh in every lane. U (n, d, L), a and coef (n, L), C, TH, S
+    (max(n, k), L) are work arrays."""
     n, d, L = w.shape
     k = V.shape[0]
     for i in range(n):
@@ -121,7 +103,7 @@ def loss_grad_lanes(w, V, Vh, b, vconst, ident, G, U, a, coef, C, TH, S, F):
                 for l in range(L):
                     C[i2, l] += U[i, t, l] * U[i2, t, l]
         _acos_pass(C, i + 1, n, TH, S)
-        _near_students(C, i + 1, n, U, i, TH, S)
+        _near(C, i + 1, n, U, i, U, TH, S)
         for i2 in range(i + 1, n):
             for l in range(L):
                 c, s = C[i2, l], S[i2, l]
@@ -145,7 +127,7 @@ def loss_grad_lanes(w, V, Vh, b, vconst, ident, G, U, a, coef, C, TH, S, F):
                     for l in range(L):
                         C[j, l] += U[i, t, l] * Vh[j, t]
         _acos_pass(C, 0, k, TH, S)
-        _near_teacher(C, k, U, i, Vh, TH, S)
+        _near(C, 0, k, U, i, VhL, TH, S)
         for j in range(k):
             for l in range(L):
                 c, s = C[j, l], S[j, l]
@@ -165,6 +147,17 @@ def loss_grad_lanes(w, V, Vh, b, vconst, ident, G, U, a, coef, C, TH, S, F):
                 G[i, t, l] = (G[i, t, l] + coef[i, l] * U[i, t, l]) / _TWO_PI
     for l in range(L):
         F[l] = F[l] / _TWO_PI + vconst
+
+
+@numba.njit(cache=True, fastmath=False, error_model="numpy")
+def lanes_of(M, L):
+    """M (r, c) copied into each of L lanes: (r, c, L)."""
+    out = np.empty((M.shape[0], M.shape[1], L))
+    for i in range(M.shape[0]):
+        for t in range(M.shape[1]):
+            for l in range(L):
+                out[i, t, l] = M[i, t]
+    return out
 
 
 @numba.njit(cache=True, fastmath=False, error_model="numpy")
@@ -202,6 +195,7 @@ def advance(W, W0, eta, F_prev, skip_inc, it, restarts, incr, status, F_out, gma
     k = V.shape[0]
     L = -(-min(lanes, live.size) // VECTOR) * VECTOR
     b, Vh, ident = teacher_parts(V)
+    VhL = lanes_of(Vh, L)
     Wl = np.empty((n, d, L))
     G = np.empty((n, d, L))
     U = np.empty((n, d, L))
@@ -216,13 +210,7 @@ def advance(W, W0, eta, F_prev, skip_inc, it, restarts, incr, status, F_out, gma
     step = np.zeros(L)  # η of a lane that takes its step this round, else 0 (and no update)
     run = np.full(L, -1)  # the run in each lane (−1: idle)
     s_ = np.zeros(L, dtype=np.int64)  # steps taken by the lane's run in this call
-    # one-run work arrays, for re-evaluating a restarted run
-    G1 = np.empty((n, d))
-    U1 = np.empty((n, d))
-    a1 = np.empty(n)
-    coef1 = np.empty(n)
-    UT1 = np.empty((d, n))
-    work1 = np.empty((3, max(n, k)))
+    G1, U1, a1, coef1, UT1, work1 = one_run_work(n, d, k)  # for re-evaluating a restarted run
     nxt = 0
     active = 0
     for l in range(L):
@@ -234,7 +222,7 @@ def advance(W, W0, eta, F_prev, skip_inc, it, restarts, incr, status, F_out, gma
             active += 1
         Wl[:, :, l] = W[live[0]] if run[l] < 0 else W[run[l]]  # an idle lane computes a copy
     while active > 0:
-        loss_grad_lanes(Wl, V, Vh, b, vconst, ident, G, U, a, coef, C, TH, S, F)
+        loss_grad_lanes(Wl, V, Vh, VhL, b, vconst, ident, G, U, a, coef, C, TH, S, F)
         _grad_norms_lanes(G, gmax2, gtot)
         for l in range(L):
             step[l] = 0.0
