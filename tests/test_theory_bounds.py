@@ -91,3 +91,12 @@ def test_bad_arguments_raise_value_error():
         bound_thm4(3, sp.nan)
     with pytest.raises(ValueError, match="n_last"):
         bound_prop1("x y")
+
+
+def test_width_needed_rejects_a_constant_ratio_failure_that_is_not_geometric():
+    """g(w) = (2 + cos 2πw)/3 · 2^−w has g(w+1)/g(w) = ½ for every real w (the cosine is 1-periodic)
+    but is not C·½^w (C = g(0) = 1 would need cos 2πw ≡ 1): the identity check rejects it."""
+    w = sp.Symbol("w", positive=True)
+    failure = (2 + sp.cos(2 * sp.pi * w)) / 3 / 2**w
+    with pytest.raises(ValueError, match=r"^bound: 1 − bound = .* is not a \+ C·r\^width in w"):
+        width_needed(1 - failure, sp.Rational(1, 10))

@@ -29,12 +29,12 @@ W = sp.Symbol("w", positive=True, integer=True)
 
 
 # ------------------------------------------------------------------------ cap measure
-@pytest.mark.parametrize("theta", [sp.pi / 7, sp.pi / 3, sp.pi / 2, 2 * sp.pi / 3, 9 * sp.pi / 10])
+@pytest.mark.parametrize("theta", [sp.pi / 7, sp.pi / 3, 2 * sp.pi / 5, sp.pi / 2, 2 * sp.pi / 3, 9 * sp.pi / 10])
 def test_cap_measure_on_the_circle_is_the_angle_over_pi(theta):
     assert math.isclose(float(cap_measure(2, theta)), float(theta / sp.pi), rel_tol=1e-12)
 
 
-@pytest.mark.parametrize("theta", [sp.pi / 7, sp.pi / 3, 2 * sp.pi / 3, 9 * sp.pi / 10])
+@pytest.mark.parametrize("theta", [sp.pi / 7, sp.pi / 3, 2 * sp.pi / 5, 2 * sp.pi / 3, 9 * sp.pi / 10])
 def test_cap_measure_on_the_two_sphere_is_archimedes_hat_box(theta):
     assert math.isclose(float(cap_measure(3, theta)), float((1 - sp.cos(theta)) / 2), rel_tol=1e-12)
 
@@ -50,6 +50,19 @@ def test_cap_measure_edges_and_complement():
     assert isinstance(pw, sp.Piecewise)
     assert math.isclose(float(pw.subs(theta, 2 * sp.pi / 3)), float(cap_measure(4, 2 * sp.pi / 3)), rel_tol=1e-12)
     assert math.isclose(float(pw.subs(theta, sp.pi / 3)), float(cap_measure(4, sp.pi / 3)), rel_tol=1e-12)
+
+
+@pytest.mark.parametrize("theta", [2 * sp.pi / 5, sp.pi / 2 - sp.Rational(1, 100), sp.pi / 2 + sp.Rational(1, 100)])
+def test_symbolic_cap_measure_switches_to_the_complement_exactly_at_pi_over_two(theta):
+    """The Piecewise for a symbolic θ, evaluated just below and just above π/2 (and at 2π/5),
+    equals Archimedes' (1 − cos θ)/2 on the two-sphere: the branch changes at π/2, not before."""
+    t = sp.Symbol("theta", positive=True)
+    assert math.isclose(float(cap_measure(3, t).subs(t, theta)), float((1 - sp.cos(theta)) / 2), rel_tol=1e-12)
+
+
+def test_cap_elementary_bound_is_zero_at_angle_zero():
+    assert cap_elementary_bound(3, 0) == 0                      # sin 0 = 0; θ = 0 is in the domain
+    assert cap_elementary_bound(6, 0) == 0
 
 
 def test_cap_elementary_bound_is_a_lower_bound_with_its_closed_form():
@@ -108,6 +121,12 @@ def test_theorem3_width_is_c_times_the_ceiling():
         theorem3_width(eps, n, B, r, 0)
 
 
+def test_theorem3_width_names_a_non_integer_n_before_the_other_arguments():
+    """n is checked (a positive integer) with c, before p_ε looks at ε, B and the rank."""
+    with pytest.raises(ValueError, match="^n: must be an integer"):
+        theorem3_width(-1, sp.Rational(5, 2), 1, 3, 2)
+
+
 # ---------------------------------------------------------------------- union bound
 @pytest.mark.parametrize("n, c, p", [(3, 2, HALF), (1, 1, sp.Rational(1, 3)), (5, 2, sp.Rational(1, 7))])
 def test_union_failure_is_its_definition_and_below_the_theorem_bound(n, c, p):
@@ -147,6 +166,21 @@ def test_sympy_argument_accepts_and_rejects_exactly_what_it_says():
         sympy_argument(sp.Rational(1, 2), "x", integer=True)
     with pytest.raises(ValueError, match="^x: not a number or SymPy expression"):
         sympy_argument("1 +", "x")
+
+
+@pytest.mark.parametrize("value", [True, False, sp.true, sp.false])
+def test_sympy_argument_refuses_a_bool_naming_the_argument(value):
+    with pytest.raises(TypeError, match="^x: a bool is not a number"):
+        sympy_argument(value, "x")
+
+
+def test_sympy_argument_refuses_strings_and_infinite_parts():
+    """Strings are not parsed (strict sympify): "2" is refused like "1 +". An expression with an
+    infinity in it is refused even where it would evaluate to a finite value: exp(−∞) unevaluated."""
+    with pytest.raises(ValueError, match="^x: not a number or SymPy expression"):
+        sympy_argument("2", "x")
+    with pytest.raises(ValueError, match="^x: must be a finite real number"):
+        sympy_argument(sp.exp(-sp.oo, evaluate=False), "x", positive=False)
 
 
 # ---------------------------------------------------------------------- width solver

@@ -392,3 +392,174 @@ def test_imbalance_vector_projects_each_neuron_on_the_escape_direction():
 def test_imbalance_vector_refuses_a_zero_slope_at_the_origin():
     with pytest.raises(ValueError, match="^dsigma0"):   # σ'(0) = 0: no escape direction
         imbalance_vector([1, 1, 0], [1, 0], 0)
+
+
+# ------------------------------------------------------------- the derivation's pieces, exactly
+import numpy as np  # noqa: E402
+
+import theory.hessian_origin as ho  # noqa: E402
+
+YBAR = sp.Symbol("ybar", real=True)
+
+
+def test_sigma_symbols_are_real():
+    assert all(s.is_real for s in sigma_symbols())
+
+
+def test_generic_entries_are_the_one_sample_derivatives_at_the_origin():
+    """Derived afresh (cache cleared): ∂ℓ/∂a_k = −σ₀y, ∂ℓ/∂w_kj = 0; ∂²ℓ/∂a_k² = ∂²ℓ/∂a_k∂a_l = σ₀²,
+    ∂²ℓ/∂a_k∂w_kj = −s₁x_jy, every other pattern 0; x_j, x_j', y are real symbols."""
+    generic_origin_entries.cache_clear()
+    gen = generic_origin_entries()
+    xj, xjp = gen["x"]
+    y = gen["y"]
+    assert all(s.is_real for s in (xj, xjp, y))
+    assert gen["gradient"] == {"a_k": -S0 * y, "w_kj": 0}
+    expected = {"a_k,a_k": S0**2, "a_k,a_l": S0**2, "a_k,w_kj": -S1 * xj * y, "a_k,w_lj": 0,
+                "w_kj,w_kj": 0, "w_kj,w_kjp": 0, "w_kj,w_lj": 0, "w_kj,w_ljp": 0}
+    assert set(gen["hessian"]) == set(expected)
+    assert all(sp.expand(gen["hessian"][k] - v) == 0 for k, v in expected.items())
+
+
+def test_pinning_replaces_sigma_and_its_first_two_derivatives_at_zero():
+    x = sp.Symbol("x")
+    at0 = [sp.diff(ho.SIGMA(x), x, k).subs(x, 0) for k in (1, 2, 3)]
+    assert pin_sigma_at_origin(ho.SIGMA(0) + 2 * at0[0] + 3 * at0[1]) == S0 + 2 * S1 + 3 * S2
+    with pytest.raises(ValueError, match="^expr: derivative of order 3 of σ at 0 is not pinned"):
+        pin_sigma_at_origin(at0[2])
+    with pytest.raises(ValueError, match="is not evaluated at 0"):
+        pin_sigma_at_origin(sp.diff(ho.SIGMA(x), x).subs(x, 1))
+    # a substitution at two points, one of them non-zero (the first): refused as well
+    u = sp.Symbol("u")
+    with pytest.raises(ValueError, match="is not evaluated at 0"):
+        pin_sigma_at_origin(sp.Subs(sp.Derivative(ho.SIGMA(x), x), (x, u), (1, 0)))
+
+
+def test_symbolic_data_is_real_symbols_of_the_requested_shape():
+    X, y = ho.symbolic_data(3, 2)
+    assert X.shape == (3, 2) and y.shape == (3, 1)
+    assert str(X[2, 1]) == "x_3_2" and str(y[2]) == "y_3"
+    assert all(e.is_real for e in list(X) + list(y))
+    with pytest.raises(ValueError, match="^n: need at least one data point"):
+        ho.symbolic_data(0, 2)
+    with pytest.raises(ValueError, match="^d: need at least one input coordinate"):
+        ho.symbolic_data(2, 0)
+
+
+@pytest.mark.parametrize("data, match", [
+    (([], []), "^data: zero data points"),
+    (([[1, 2]], []), "^data: y has 0 entries, X has 1 rows"),
+    (([[1, 2]], [sp.nan]), "^data: entry nan is not a finite real number"),
+    (([[1, sp.I]], [1]), "^data: entry I is not a finite real number"),
+    (([[1, sp.exp(-sp.oo, evaluate=False)]], [1]), "^data: entry exp\\(-oo\\) is not a finite real number"),
+])
+def test_bad_data_is_refused_naming_the_data(data, match):
+    with pytest.raises(ValueError, match=match):
+        hessian_at_origin(2, 1, data=data)
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"dsigma0": "1"}, "^dsigma0: a real number or a SymPy expression"),
+    ({"sigma0": True}, "^sigma0: a real number or a SymPy expression"),
+    ({"dsigma0": sp.nan}, "^dsigma0: must be a finite real number"),
+    ({"dsigma0": sp.I}, "^dsigma0: must be a finite real number"),
+    ({"sigma0": sp.exp(-sp.oo, evaluate=False)}, "^sigma0: must be a finite real number"),
+])
+def test_bad_sigma_values_are_refused_naming_the_argument(kw, match):
+    with pytest.raises(ValueError, match=match):
+        hessian_at_origin(1, 1, **kw)
+
+
+def test_a_numpy_scalar_slope_is_the_number_it_holds():
+    H = hessian_at_origin(1, 1, dsigma0=np.array(2.0), data=([[1]], [1]))
+    assert H == hessian_at_origin(1, 1, dsigma0=2.0, data=([[1]], [1])) and float(H[0, 1]) == -2.0
+
+
+def test_data_symbols_named_like_the_generic_ones_are_substituted_not_captured():
+    """Data X = [[y]], targets [2] (y the same real symbol the derivation uses for the target):
+    z = y·2, so the (a, w) entry is −2s₁y, not −4s₁ (all samples are substituted at once)."""
+    y = sp.Symbol("y", real=True)
+    assert hessian_at_origin(1, 1, data=([[y]], [2])) == sp.Matrix([[0, -2 * S1 * y], [-2 * S1 * y, 0]])
+
+
+def test_without_data_sigma0_squared_and_the_mean_target_appear_as_symbols():
+    """σ(0) = σ₀ free, no data: ∂²L/∂a_k∂a_l = σ₀² for all k, l, and ∂L/∂a_k = −σ₀·ȳ (ybar real)."""
+    H = hessian_at_origin(1, 2, sigma0=S0)
+    assert H[0, 0] == S0**2 and H[0, 2] == S0**2 and H[2, 0] == S0**2
+    assert gradient_at_origin(1, 2, sigma0=S0) == sp.Matrix([-S0 * YBAR, 0, -S0 * YBAR, 0])
+
+
+def test_origin_block_is_one_neurons_block():
+    z = data_vector(2)
+    assert ho.origin_block(2) == -S1 * sp.Matrix([[0, z[0], z[1]], [z[0], 0, 0], [z[1], 0, 0]])
+
+
+def test_loss_expression_has_two_symbolic_samples_by_default_and_real_parameters():
+    L, theta, (X, y) = loss_expression(1, 2)
+    assert X.shape == (2, 1) and [str(t) for t in theta] == ["a_1", "w_1_1", "a_2", "w_2_1"]
+    assert all(t.is_real for t in theta)
+    # at θ = 0 every output vanishes: L(0) = (1/2n)Σ y_i²
+    assert sp.expand(L.subs({t: 0 for t in theta}) - (y[0] ** 2 + y[1] ** 2) / 4) == 0
+
+
+def test_escape_vector_with_a_zero_first_data_coordinate():
+    """z = (0, 1): the escape eigenvector of −∇²L(0) for σ'(0) = 1 is exactly (1, 0, 1)/√2 and the
+    top one of ∇²L(0) is (1, 0, −1)/√2 (the projector column of a, which has first entry ½)."""
+    ho._block_spectrum.cache_clear()
+    spec = origin_spectrum(2, 1, dsigma0=1, data=([[0, 1]], [1]))
+    assert spec.escape == 1 and spec.top == 1
+    assert spec.escape_vectors[0] == sp.Matrix([1, 0, 1]) / sp.sqrt(2)
+    assert spec.top_vectors[0] == sp.Matrix([1, 0, -1]) / sp.sqrt(2)
+
+
+def test_zero_block_has_top_eigenvalue_zero_and_the_whole_space_as_eigenspace():
+    ho._block_spectrum.cache_clear()
+    spec = origin_spectrum(3, 1, dsigma0=0, data=([[1, 0, 2]], [1]))
+    assert spec.eigenvalues == {0: 4} and spec.top == 0 and spec.escape == 0
+    assert spec.top_vectors == [sp.eye(4)[:, i] for i in range(4)] == spec.escape_vectors
+
+
+def _patched_hessian(monkeypatch, H):
+    ho._block_spectrum.cache_clear()
+    monkeypatch.setattr(ho, "hessian_at_origin", lambda d, width, dsigma0=None, data=None: H)
+
+
+def test_spectrum_refuses_a_hessian_with_a_cross_neuron_entry(monkeypatch):
+    """origin_spectrum checks block-diagonality: one non-zero entry between neuron 1's a and
+    neuron 2's a (d = 1, width 2) is refused."""
+    H = sp.diag(sp.Matrix([[0, 1], [1, 0]]), sp.Matrix([[0, 1], [1, 0]]))
+    H[0, 2] = H[2, 0] = 1
+    _patched_hessian(monkeypatch, H)
+    with pytest.raises(AssertionError, match="cross-neuron block is non-zero"):
+        origin_spectrum(1, 2, dsigma0=1, data=([[1]], [1]))
+
+
+def test_spectrum_refuses_a_block_whose_eigenvalues_are_not_a_pair(monkeypatch):
+    _patched_hessian(monkeypatch, sp.diag(1, 2))
+    with pytest.raises(AssertionError, match=r"non-zero eigenvalues \[(1, 2|2, 1)\] are not a pair"):
+        origin_spectrum(1, 1, dsigma0=1, data=([[1]], [1]))
+
+
+def test_spectrum_refuses_a_block_not_solvable_in_radicals(monkeypatch):
+    lam = sp.Symbol("lambda")
+    C = sp.Matrix(5, 5, lambda i, j: 1 if i == j + 1 else 0)
+    C[:, 4] = sp.Matrix([1, 1, 0, 0, 0])  # companion matrix of λ⁵ − λ − 1 (Galois group S₅)
+    assert sp.expand(C.charpoly(lam).as_expr() - (lam**5 - lam - 1)) == 0
+    _patched_hessian(monkeypatch, C)
+    with pytest.raises(ValueError, match="^block: characteristic polynomial .* not solved in radicals"):
+        origin_spectrum(4, 1, dsigma0=1, data=([[1, 0, 0, 0]], [1]))
+
+
+def test_imbalance_vector_refuses_an_empty_theta_bar():
+    with pytest.raises(ValueError, match="^theta_bar: length 0"):
+        imbalance_vector([], [1, 0], 1)
+
+
+def test_imbalance_vector_takes_z_in_terms_of_the_data_symbols():
+    """z = (z₂, z₁) (the data vector's symbols, swapped): C = (a + (w₁z₂ + w₂z₁)/‖z‖)/√2 for
+    σ'(0) = 1 — every z_j is replaced at once."""
+    z1, z2 = data_vector(2)
+    a, w1, w2 = sp.symbols("a w1 w2", real=True)
+    C = imbalance_vector([a, w1, w2], [z2, z1], 1)
+    claimed = (a + (w1 * z2 + w2 * z1) / sp.sqrt(z1**2 + z2**2)) / sp.sqrt(2)
+    assert sp.expand(C[0] - claimed) == 0

@@ -126,3 +126,61 @@ def test_non_interleaved_biases_sit_between_consecutive_projections():
     b = non_interleaved_biases(z)
     assert b == [sp.Rational(-1), sp.Rational(3, 2), sp.Rational(4)]
     assert all(z[j] < b[j] for j in range(3)) and all(b[j] < z[j + 1] for j in range(2))
+
+
+# ------------------------------------------------------------------ the construction's pieces
+from theory.interpolation import (  # noqa: E402
+    choose_direction,
+    interleaving_biases,
+    zhang_matrix,
+)
+
+
+@pytest.mark.parametrize("value, match", [
+    (0.5, "^X: floats are not exact"),
+    (sp.sqrt(2), "^X: need exact rationals"),
+    ("abc", "^X: need exact rationals"),
+])
+def test_non_rational_coordinates_are_refused_with_the_reason(value, match):
+    with pytest.raises(ValueError, match=match):
+        construction_report([[value, 1]], [0])
+
+
+def test_direction_is_the_first_point_of_the_moment_curve_that_separates_the_data():
+    """w(s) = (1, s, …, s^{d−1}) for s = 0, 1, 2, …: s = 0 already separates distinct first
+    coordinates; with equal first coordinates s = 0 fails and s = 1 is taken."""
+    assert choose_direction(sp.Matrix([[1, 5], [2, 5]])) == sp.Matrix([1, 0])
+    assert choose_direction(sp.Matrix([[0, 1], [0, 2]])) == sp.Matrix([1, 1])
+    assert choose_direction(sp.Matrix([[0, 1, 0], [0, 0, 1], [0, 2, 0]])) == sp.Matrix([1, 3, 9])  # s = 0, 1, 2 collide
+
+
+def test_interleaving_biases_need_strictly_increasing_projections():
+    assert interleaving_biases([0, 1, 3]) == [-1, sp.Rational(1, 2), 2]
+    for z in ([1, 1], [0, 2, 1]):
+        with pytest.raises(ValueError, match="^z_sorted: must be strictly increasing"):
+            interleaving_biases(z)
+
+
+def test_zhang_matrix_needs_one_bias_per_projection():
+    assert zhang_matrix([0, 2], [-1, 1]) == sp.Matrix([[1, 0], [3, 1]])
+    with pytest.raises(ValueError, match="^b: expected 2 biases, got 1"):
+        zhang_matrix([0, 2], [-1])
+
+
+def test_direction_of_the_wrong_length_is_refused():
+    with pytest.raises(ValueError, match="^w: expected 2 entries, got 1"):
+        construction_report([[0, 1], [1, 0]], [1, 2], w=[1])
+
+
+X_LINE = [[0], [1], [2]]  # z = (0, 1, 2) with w = (1)
+
+
+@pytest.mark.parametrize("b, interleaved, lower", [
+    ([-1, sp.Rational(1, 2), sp.Rational(3, 2)], True, True),
+    ([sp.Rational(1, 2), sp.Rational(1, 2), sp.Rational(3, 2)], False, True),   # only b_1 < z_1 fails
+    ([-1, sp.Rational(1, 2), 1], False, True),                                   # only z_2 < b_3 fails
+    ([-1, -sp.Rational(1, 2), sp.Rational(3, 2)], False, False),                  # A_12 = ½ ≠ 0 only
+])
+def test_interleaving_and_triangularity_are_read_from_every_bias(b, interleaved, lower):
+    rep = construction_report(X_LINE, [1, 2, 3], w=[1], b=b)
+    assert rep["interleaved"] is interleaved and rep["lower_triangular"] is lower

@@ -202,3 +202,82 @@ def test_schwartz_zippel_bound_matches_the_range_of_the_draws():
     assert w["schwartz_zippel_bound"] == sp.Rational(2 * 3, 2 * 10**6 + 1)
     M = random_rational_matrix(20, 20, seed=3)
     assert max(abs(e.p) for e in M) > 10**5 and all(abs(e.p) <= 10**6 and 1 <= e.q for e in M)
+
+
+# ------------------------------------------------ the pieces: draws, witnesses, argument checks
+import importlib  # noqa: E402
+import random  # noqa: E402
+
+kr = importlib.import_module("theory.khatri_rao")  # the module (theory.khatri_rao is also a function's name)
+
+
+def test_random_rational_matrix_is_the_documented_seeded_draw():
+    """Row by row from random.Random(seed): p = randint(−size, size), q = randint(1, 1000)."""
+    rng = random.Random(11)
+    want = [sp.Rational(rng.randint(-50, 50), rng.randint(1, 1000)) for _ in range(12)]
+    assert list(random_rational_matrix(3, 4, seed=11, size=50)) == want
+
+
+def test_khatri_rao_and_exact_rank_refuse_what_they_cannot_handle():
+    with pytest.raises(ValueError, match="^X: zero data points"):
+        khatri_rao(sp.zeros(2, 0), sp.zeros(3, 0))
+    with pytest.raises(ValueError, match="^M: exact rank needs rational entries"):
+        exact_rank(sp.Matrix([[1, sp.sqrt(2)], [0, 1]]))
+
+
+def test_witness_search_reports_its_seed_and_first_successful_try():
+    w = generic_full_rank_witness(2, 2, 3)
+    assert (w["seed"], w["tries"], w["rank"]) == (0, 1, 3)
+    p = rank_profile(2, 2, 3)
+    assert p["seed"] == 0 and p["tries"] == 1
+
+
+def test_witness_search_gives_up_after_five_distinct_degenerate_draws(monkeypatch):
+    """Every draw degenerate (zero matrices): five tries (default), each with its own seeds for A
+    and X, then a RuntimeError — never a silent number."""
+    seeds = []
+
+    def zero(rows, cols, seed, size=10**6):
+        seeds.append(seed)
+        return sp.zeros(rows, cols)
+
+    monkeypatch.setattr(kr, "random_rational_matrix", zero)
+    with pytest.raises(RuntimeError, match=r"^no rational instance with rank min\(md, n\) = 3"):
+        generic_full_rank_witness(2, 2, 3, seed=1)
+    assert len(seeds) == 10 and len(set(seeds)) == 10
+
+
+@pytest.mark.parametrize("args, name", [((2, 2, 0), "n"), ((2.0, 2, 2), "m"), ((2, -1, 2), "d")])
+def test_rank_profile_names_a_size_that_is_not_a_positive_integer(args, name):
+    with pytest.raises(ValueError, match=f"^{name}: need a positive integer"):
+        rank_profile(*args)
+
+
+@pytest.mark.parametrize("m, d, n, md_ge_n, m_gt_dn", [
+    (2, 3, 6, True, False),    # md = n: full rank without m > dn
+    (3, 1, 2, True, True),
+    (1, 2, 3, False, False),
+])
+def test_rank_profile_evaluates_both_conditions(m, d, n, md_ge_n, m_gt_dn):
+    p = rank_profile(m, d, n)
+    assert (p["md_ge_n"], p["m_gt_dn"], p["upper_bound_rows"]) == (md_ge_n, m_gt_dn, m * d)
+    assert p["generic_rank"] == min(m * d, n) and p["full_column_rank"] is md_ge_n
+
+
+def test_differentiable_point_ranks_defaults_are_plain_relu_without_noise_seed_zero():
+    out = differentiable_point_ranks(2, 1, 3, 1)
+    assert out["negative_slope"] == "0" and out["noise"] is False
+    assert out == differentiable_point_ranks(2, 1, 3, 1, negative_slope=0, noise=False, seed=0)
+    assert differentiable_point_ranks(10, 2, 20, 1)["first_deficient"] == {"draw": 0, "seed": 0, "rank": 12}
+
+
+def test_rank_deficient_witness_is_reproducible_from_its_seed():
+    """The counterexample recorded in the ledger for leaky units without noise, (m, d, n) = (2, 3, 6):
+    5 of 10 draws full rank, the first deficient one draw 2 with seed 6 and rank 5 — and W, X
+    re-drawn from that seed alone (W from seed, X from seed + 1) give that rank again."""
+    out = differentiable_point_ranks(2, 3, 6, SC_DRAWS, negative_slope=LEAKY)
+    w = out["first_deficient"]
+    assert w == {"draw": 2, "seed": 6, "rank": 5} and out["full_rank_draws"] == 5
+    W = random_rational_matrix(2, 3, seed=w["seed"])
+    X = random_rational_matrix(3, 6, seed=w["seed"] + 1)
+    assert exact_rank(khatri_rao(slope_matrix(W, X, LEAKY), X)) == w["rank"] < 6

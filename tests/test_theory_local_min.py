@@ -15,6 +15,7 @@ from theory.local_min import (
     EPS,
     LAM,
     T,
+    certificate_radius,
     claimed_interval,
     derive_certificate_interval,
     interval_proof,
@@ -72,3 +73,34 @@ def test_lower_bound_is_t_times_q():
     lo, hi = derive_certificate_interval()
     at = {EPS: sp.Rational(1, 10), LAM: 1, B: 2}
     assert lo.subs(at) < hi.subs(at)
+
+
+def test_parameters_carry_the_hypothesis_signs_and_both_roots_are_positive():
+    """ε, λ, B and the radius t are positive symbols, so SymPy itself decides that the sum 3λ/B
+    and the product 6ε/B of the roots are positive (both endpoints positive when real)."""
+    assert all(s.is_positive for s in (EPS, LAM, B, T))
+    proof = interval_proof(claimed_interval())
+    assert proof["sum_of_roots"].is_positive and proof["product_of_roots"].is_positive
+
+
+def test_printed_constant_24_is_the_default_and_the_radius_is_the_smaller_endpoint():
+    assert claimed_interval() == claimed_interval(24)
+    assert certificate_radius() == (3 * LAM - sp.sqrt(9 * LAM**2 - 24 * B * EPS)) / (2 * B)
+    assert certificate_radius(12) == claimed_interval(12)[0]
+
+
+def test_inside_sign_comes_from_the_factorization_of_t_q():
+    """The 'inside' expression is −(B/6)·t·(t − t_−)(t − t_+) at t = t_− + s·g, t_+ = t_− + g, with
+    t_− = ρ and 1 − s = r: a product of positive factors."""
+    proof = interval_proof(claimed_interval())
+    rho, g, s, r = sp.symbols("rho g s r", positive=True)
+    t = rho + s * g
+    want = -(B / 6) * t * (t - rho) * (t - (rho + g))
+    assert sp.expand(proof["inside"].subs(r, 1 - s) - want) == 0 and proof["inside_sign_positive"]
+
+
+def test_endpoints_in_the_wrong_order_are_not_the_certificate():
+    """(t_+, t_−): the same two roots of q (the factorization still holds), but not in order."""
+    lo, hi = claimed_interval()
+    proof = interval_proof((hi, lo))
+    assert proof["factorization_difference"] == 0 and not proof["holds"]

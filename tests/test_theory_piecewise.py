@@ -123,3 +123,83 @@ def test_one_node_count_does_not_exclude_a_one_node_function():
     relu = PiecewiseLinear((sp.Integer(-1), sp.Integer(0), sp.Integer(1)), (sp.Integer(0), X))
     assert one_node_fit_impossible(relu)["impossible"] is False
     assert one_node_fit_impossible(REV_TARGET)["impossible"] is True
+
+
+# ------------------------------------------------------------------ the pieces of the argument
+from theory.piecewise import one_node_slope_sets  # noqa: E402
+
+ZERO_ON_THREE = PiecewiseLinear((sp.Integer(-1), sp.Integer(0), sp.Integer(1)), (sp.Integer(0), sp.Integer(0)))
+
+
+def test_x_is_real():
+    assert X.is_real is True
+
+
+def test_piecewise_linear_needs_one_piece_per_interval_and_increasing_breakpoints():
+    assert PiecewiseLinear((sp.Integer(0), sp.Integer(1)), (X,)).pieces == (X,)  # one piece is fine
+    for bps, pieces in [((0, 1, 2), (X,)), ((0,), ())]:
+        with pytest.raises(ValueError, match="^pieces: need one affine piece per interval"):
+            PiecewiseLinear(tuple(map(sp.Integer, bps)), pieces)
+    with pytest.raises(ValueError, match="^breakpoints: must be strictly increasing"):
+        PiecewiseLinear((sp.Integer(0), sp.Integer(2), sp.Integer(1)), (X, X))
+
+
+def test_continuity_gaps_are_the_jumps_at_interior_breakpoints():
+    f = PiecewiseLinear((sp.Integer(0), sp.Integer(1), sp.Integer(2)), (X, X + 1))
+    assert f.continuity_gaps() == [-1]
+
+
+def test_kinks_are_where_consecutive_slopes_differ():
+    f = PiecewiseLinear((sp.Integer(0), sp.Integer(1), sp.Integer(2), sp.Integer(3)), (X, X, 2 * X - 1))
+    assert kinks(f) == [2]
+
+
+def test_relu_net_breakpoints_strings_and_rationals():
+    net = ReluNet1D.of(w=[2, 0, 1], b=[-1, 3, 1], v=[1, 1, 1], c=0)
+    assert net.breakpoints() == [-1, sp.Rational(1, 2)]            # −b/w for w ≠ 0 only
+    assert str(ReluNet1D.of([1], [0], [1], 3)) == "1·σ(1x + 0) + 3"
+    with pytest.raises(ValueError, match="^need a rational number"):
+        ReluNet1D.of([sp.sqrt(2)], [0], [1], 0)
+
+
+def test_transcribed_net_is_the_printed_formula():
+    """y = −σ(−1.5x) + σ(−2x + 4) + 2, as the review prints it."""
+    want = -sp.Max(-sp.Rational(3, 2) * X, 0) + sp.Max(-2 * X + 4, 0) + 2
+    assert sp.expand(TRANSCRIBED_NET.expr() - want) == 0
+
+
+@pytest.mark.parametrize("b, w, diff", [(-sp.Rational(1, 2), 1, X - sp.Rational(1, 2)),   # kink at ½, active right
+                                        (-sp.Rational(1, 2), -1, -X - sp.Rational(1, 2))])  # kink at −½, active left
+def test_compare_on_pieces_splits_at_a_kink_of_the_net_inside_a_piece(b, w, diff):
+    """σ(wx + b) against f ≡ 0 on [−1, 0] ∪ [0, 1]: the net's kink ±½ lies inside a piece of f, so
+    that piece is split there and the net differs from f exactly on the active side."""
+    pieces = compare_on_pieces(ReluNet1D.of([w], [b], [1], 0), ZERO_ON_THREE)
+    bad = [(p["interval"], p["difference"]) for p in pieces if not p["equal"]]
+    assert len(pieces) == 3
+    assert bad == [((sp.Rational(1, 2), 1), diff)] if w > 0 else bad == [((-1, -sp.Rational(1, 2)), diff)]
+
+
+def test_one_node_net_slopes_and_kinks_in_each_sign_case():
+    """v·σ(wx + b) + c: slopes {0, v·w} with one kink for w > 0 and for w < 0, the slope 0 and no
+    kink for w = 0 (computed from the derivative on each side of −b/w)."""
+    cases = {c["case"]: c for c in one_node_slope_sets()}
+    assert list(cases) == ["w > 0", "w < 0", "w = 0"]
+    v = sp.Symbol("v", real=True)
+    for name, sign in (("w > 0", {"positive": True}), ("w < 0", {"negative": True})):
+        w = sp.Symbol("w", **sign)
+        assert cases[name]["slopes"] == {0, v * w} and cases[name]["max_kinks"] == 1
+        assert cases[name]["n_distinct_slopes"] == 2
+    assert cases["w = 0"]["slopes"] == {0} and cases["w = 0"]["max_kinks"] == 0
+
+
+def test_two_kinks_exclude_a_one_node_net_even_with_two_slopes():
+    """Slopes 1, 2, 1: only two distinct slopes, but two kinks — more than one node can make."""
+    f = PiecewiseLinear((sp.Integer(0), sp.Integer(1), sp.Integer(2), sp.Integer(3)), (X, 2 * X - 1, X + 1))
+    assert f.continuity_gaps() == [0, 0]
+    assert one_node_fit_impossible(f)["impossible"] is True
+
+
+def test_derivation_refuses_a_target_not_constant_on_its_last_piece():
+    f = PiecewiseLinear((sp.Integer(0), sp.Integer(1), sp.Integer(2)), (X, 2 * X - 1))
+    with pytest.raises(ValueError, match=r"^f: no unique fit of the ansatz c \+ p0\*Max\(0, 1 - x\) \(solutions \[\]\)"):
+        derive_two_node_net(f)

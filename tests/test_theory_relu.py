@@ -64,3 +64,26 @@ def test_relu_values_and_pinned_derivative():
 def test_unknown_c_domain_is_a_value_error():
     with pytest.raises(ValueError, match="c_domain"):
         relu_homogeneity_proof("sometimes")  # type: ignore[arg-type]
+
+
+def test_negative_scale_fails_exactly_in_the_two_nonzero_sign_cases_with_the_simplest_witnesses():
+    """For c < 0: [c·x]_+ − c·[x]_+ is c·x for x < 0 and −c·x for x > 0 (both non-zero on the whole
+    case, from the sign assumptions) and 0 for x = 0. Witnesses at c = −1, x = ∓1: e.g.
+    [−1]_+ = 0 ≠ −1 = (−1)·[1]_+, difference 1."""
+    proof = relu_homogeneity_proof("negative")
+    c = sp.Symbol("c", negative=True)
+    x_neg, x_pos = sp.Symbol("x", negative=True), sp.Symbol("x", positive=True)
+    assert proof["differences"] == [str(c * x_neg), "0", str(-c * x_pos)]
+    assert [(f["case"], f["nonzero_everywhere"], f["witness"]) for f in proof["failing"]] == [
+        ("c < 0, x < 0", True, {"c": "-1", "x": "-1", "difference": "1"}),
+        ("c < 0, x > 0", True, {"c": "-1", "x": "1", "difference": "1"}),
+    ]
+
+
+def test_cases_that_reduce_to_zero_carry_no_witness():
+    from theory.relu import relu_homogeneity_cases
+
+    cases = relu_homogeneity_cases("nonnegative")
+    assert len(cases) == 6 and all(e["is_zero"] and "witness" not in e for e in cases)
+    negative = relu_homogeneity_cases("negative")
+    assert ["witness" in e for e in negative] == [True, False, True]

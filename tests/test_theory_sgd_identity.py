@@ -160,3 +160,72 @@ def test_bad_arguments_are_value_errors():
         lemma2_proof(0)
     with pytest.raises(ValueError, match="start_index"):
         lemma2_proof(2, start_index=5)
+
+
+# ----------------------------------------------------------------------------------- the pieces
+from theory import sgd_identity as sgd  # noqa: E402
+
+
+def test_gram_algebra_symbols_and_scalars():
+    a, b = GramVector.generator("a"), GramVector.generator("b")
+    assert a.coeffs == {"a": 1}
+    assert gram_inner(a, b) == sp.Symbol("<a,b>", real=True) == sgd.gram_symbol("b", "a")
+    assert (a * 2 * 3).coeffs == {"a": 6} and (3 * (a - b)).coeffs == {"a": 3, "b": -3}
+    assert gram_inner(a * 2, b * 3) == 6 * sp.Symbol("<a,b>", real=True)
+
+
+def test_step_size_and_noise_are_positive_and_real():
+    assert sgd.ETA.is_positive
+    _, syms = sgd.lemma1_difference()
+    assert syms["v"].is_real and syms["eta"] is sgd.ETA
+
+
+def test_error_candidates_compute_what_their_names_say():
+    """With numbers for the vectors and ⟨a, b⟩ = a·b: w = 1, w_{i−1} = 2, w_i = 3, x = 5, y = 7."""
+    def inner(a, b):
+        return a * b
+
+    values = {name: f(1, 2, 3, 5, 7, inner) for name, f in ERROR_CANDIDATES.items()}
+    assert values == {"y_i − x_iᵀw_{i−1}": 7 - 10, "y_i − x_iᵀw_i": 7 - 15,
+                      "x_iᵀw − x_iᵀw_{i−1}": 5 - 10, "x_iᵀw − x_iᵀw_i": 5 - 15}
+
+
+def test_lemma1_difference_for_a_wrong_assignment_is_the_independent_polynomial():
+    """d = 1, e_{p,i} := e_i (both y_i − x_iw_{i−1}): the difference is, written out independently,
+    (w − w')² + ηv² − (w − w_i)² − η(1 − ηx²)e² − ηe² with y = xw + v, w_i = w' + ηx(y − xw')."""
+    w, wp, x = (sp.Symbol(f"{n}_1", real=True) for n in ("w", "wprev", "x"))
+    v, eta = sp.Symbol("v", real=True), sgd.ETA
+    y = x * w + v
+    wi = wp + eta * x * (y - x * wp)
+    e = y - x * wp
+    want = (w - wp) ** 2 + eta * v**2 - (w - wi) ** 2 - eta * (1 - eta * x**2) * e**2 - eta * e**2
+    diff, _ = sgd.lemma1_difference("coordinates", 1, e_def=E_I, ep_def=E_I)
+    assert sp.expand(diff - want) == 0 and diff != 0
+
+
+def test_lemma2_with_start_index_one_leaves_the_first_step_of_the_telescope():
+    """T = 1, start_index = 1: by Lemma 1 the difference is ‖w − w_1‖² − ‖w − w_0‖² (d = 1)."""
+    w, w0, x1 = (sp.Symbol(n, real=True) for n in ("w_1", "w0_1", "x1_1"))
+    v1, eta = sp.Symbol("v1", real=True), sgd.ETA
+    w1 = w0 + eta * x1 * (x1 * w + v1 - x1 * w0)
+    assert sp.expand(sgd.lemma2_difference(1, "coordinates", 1, start_index=1) - ((w - w1) ** 2 - (w - w0) ** 2)) == 0
+    assert sgd.lemma2_difference(2) == 0  # start_index = 0 (the lemma) by default
+    assert sgd.lemma2_difference(2, start_index=2) != 0  # start_index = T is allowed
+    with pytest.raises(ValueError, match="^start_index: need 0 ≤ start_index ≤ T"):
+        sgd.lemma2_difference(2, start_index=3)
+
+
+def test_witness_search_order_and_values():
+    """Points of {1, 2, −1, 3, 5}^k in that order; the first point with a non-zero value is taken."""
+    assert list(sgd._grid(1)) == [(1,), (2,), (-1,), (3,), (5,)]
+    z = sp.Symbol("z")
+    assert sgd._witness(z - 1) == {"point": {"z": "2"}, "value": "1"}   # z = 1 is a root: skipped
+    assert sgd._witness(sp.Integer(1)) == {"point": {}, "value": "1"}   # a non-zero constant is its own witness
+    assert sgd._witness(sp.Integer(0)) is None
+
+
+def test_proof_records_say_what_was_proved():
+    proof = lemma1_proof()
+    assert proof["n_terms"] == 0 and proof["witness"] is None and proof["factor"] == "1 - eta*xx"
+    assert lemma1_proof(factor=WRONG_FACTOR)["factor"] == str(WRONG_FACTOR)
+    assert lemma2_symbolic_T_proof()["lemma1_step"].endswith(" = 0")

@@ -101,3 +101,28 @@ def test_the_control_form_is_exactly_the_claim_with_the_sign_convention_flipped(
     V1, t, o, x1, h1 = sp.symbols("V1 t o x1 h1", real=True)
     assert sp.expand(MUTATED_GRADIENT(V1, t, o, x1, h1) + CLAIMED_GRADIENT(V1, t, o, x1, h1)) == 0
     assert sp.expand(CLAIMED_GRADIENT(V1, t, o, x1, h1) - 2 * V1 * (t - o) * x1 * (h1**2 - 1)) == 0
+
+
+def test_the_smallest_network_is_allowed_and_its_gradient_matches():
+    assert tanh_gradient_proof((1, 1))["holds"]
+
+
+def test_network_pieces_are_real_and_include_both_biases():
+    """a = xW + b_h, h = tanh(a), o = hV + b_o: for one input and one hidden unit
+    o = V_1·tanh(x_1W_11 + b_h1) + b_o; every symbol is real."""
+    net = tanh_network_loss(1, 1)
+    x1, W11, bh1, V1 = net["x"][0, 0], net["W"][0, 0], net["b_h"][0, 0], net["V"][0, 0]
+    assert net["o"] == V1 * sp.tanh(x1 * W11 + bh1) + net["b_o"]
+    assert all(s.is_real for s in (x1, W11, bh1, V1, net["b_o"], net["t"]))
+
+
+def test_symbolic_size_network_specializes_to_the_concrete_one():
+    """n = k = 1: o = tanh(x_1W_11 + b_h1)·V_1 + b_o, with real b_o and t."""
+    from theory.tanh_gradient import _symbolic_size_network
+
+    net = _symbolic_size_network()
+    x, W, V = net["x"], net["W"], net["V"]
+    b_h, b_o = sp.IndexedBase("b_h"), sp.Symbol("b_o", real=True)
+    o1 = net["o"].subs({net["n"]: 1, net["k"]: 1}).doit()
+    assert sp.expand(o1 - (sp.tanh(x[1] * W[1, 1] + b_h[1]) * V[1] + b_o)) == 0
+    assert net["t"].is_real
