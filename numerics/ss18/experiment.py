@@ -10,9 +10,10 @@ offered to the certifier once more (so every bad end point carries a proof, and 
 in a proved basin is decided rather than left undecided). An end that lies outside every accept
 ball although a minimum at its loss level is proved — at small λ_min the accept radius (∝ λ/β)
 is smaller than the distance ‖∇F‖/λ at which the gradient rule stops a run — is *followed*: the
-same GD, same step, continued until it enters the ball (:func:`_follow`; counted in the stats).
-The proved minima of all chunks are merged up to the symmetries of F: two are the same when the aligned centre of one, plus its
-location radius, lies inside the other's ball (then both are the unique critical point there).
+same GD, same step, continued until it enters the ball (:func:`_follow`, the undecided ends of a
+chunk together; counted in the stats). The proved minima of all chunks are merged up to the
+symmetries of F: two are the same when the aligned centre of one, plus its location radius,
+lies inside the other's ball (then both are the unique critical point there).
 """
 
 from __future__ import annotations
@@ -109,7 +110,8 @@ def _chunk(k: int, n: int, runs: int, seed: int, first: int, stride: int, kw: di
         return res, [], {}
     bad_loss = kw["bad_loss"]
     finite = np.all(np.isfinite(res.W), axis=(1, 2)) & np.isfinite(res.loss)
-    ends = np.flatnonzero((((res.status == CONVERGED) & (res.loss >= bad_loss)) | (res.status == NOT_CONVERGED)) & finite)
+    bad_end = (res.status == CONVERGED) & (res.loss >= bad_loss)
+    ends = np.flatnonzero((bad_end | (res.status == NOT_CONVERGED)) & finite)
     # a proof from each end's polish unless one exists at its level; the ends still undecided
     # are followed into a proved ball (together: in the vector lanes); a new proof at the end
     # regardless (another minimum at the same level) last

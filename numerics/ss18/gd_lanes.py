@@ -183,9 +183,9 @@ def advance(W, W0, eta, F_prev, skip_inc, it, restarts, incr, status, F_out, gma
             V, vconst, m, tol, bad_loss, use_bad, blowup, max_restarts, max_iter, inc_tol, lanes, vec_evals):
     """:func:`numerics.ss18.gd_kernel.advance` (same arguments, same effect on every run), with
     the live runs evaluated min(``lanes``, live) at a time, rounded up to a multiple of
-    :data:`VECTOR` (the padding lanes idle); with fewer than :data:`MIN_LANES` live runs (or ``lanes`` <
-    MIN_LANES) the one-run kernel does it. ``vec_evals[r]`` counts run r's evaluations made in
-    the lanes."""
+    :data:`VECTOR` (the padding lanes idle); with fewer than :data:`MIN_LANES` live runs (or
+    ``lanes`` < MIN_LANES) the one-run kernel does it. ``vec_evals[r]`` counts run r's
+    evaluations made in the lanes."""
     live = np.flatnonzero((status == RUNNING) | (status == PAUSED))
     if lanes < MIN_LANES or live.size < MIN_LANES:
         advance_one(W, W0, eta, F_prev, skip_inc, it, restarts, incr, status, F_out, gmax_out, gtot_out,
