@@ -403,6 +403,7 @@ YBAR = sp.Symbol("ybar", real=True)
 
 
 def test_sigma_symbols_are_real():
+    sigma_symbols.cache_clear()  # made afresh here, not the copy cached at import
     assert all(s.is_real for s in sigma_symbols())
 
 

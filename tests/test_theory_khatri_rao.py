@@ -212,10 +212,15 @@ kr = importlib.import_module("theory.khatri_rao")  # the module (theory.khatri_r
 
 
 def test_random_rational_matrix_is_the_documented_seeded_draw():
-    """Row by row from random.Random(seed): p = randint(−size, size), q = randint(1, 1000)."""
+    """Row by row from random.Random(seed): p = randint(−size, size), q = randint(1, 1000). With
+    seed 1 the 138th q drawn is 1000, the top of its range (so the range's end is exercised)."""
     rng = random.Random(11)
     want = [sp.Rational(rng.randint(-50, 50), rng.randint(1, 1000)) for _ in range(12)]
     assert list(random_rational_matrix(3, 4, seed=11, size=50)) == want
+    rng = random.Random(1)
+    pq = [(rng.randint(-50, 50), rng.randint(1, 1000)) for _ in range(150)]
+    assert pq[137][1] == 1000
+    assert list(random_rational_matrix(10, 15, seed=1, size=50)) == [sp.Rational(p, q) for p, q in pq]
 
 
 def test_khatri_rao_and_exact_rank_refuse_what_they_cannot_handle():

@@ -210,6 +210,9 @@ def test_lemma2_with_start_index_one_leaves_the_first_step_of_the_telescope():
     w1 = w0 + eta * x1 * (x1 * w + v1 - x1 * w0)
     assert sp.expand(sgd.lemma2_difference(1, "coordinates", 1, start_index=1) - ((w - w1) ** 2 - (w - w0) ** 2)) == 0
     assert sgd.lemma2_difference(2) == 0  # start_index = 0 (the lemma) by default
+    # T = 1 is one step: a wrong factor leaves a difference in ⟨w, x_1⟩, ⟨w_0, x_1⟩, ‖x_1‖², v_1, η only
+    names = {s.name for s in sgd.lemma2_difference(1, factor=WRONG_FACTOR).free_symbols}
+    assert names == {"<w,x1>", "<w0,x1>", "<x1,x1>", "v1", "eta"}
     assert sgd.lemma2_difference(2, start_index=2) != 0  # start_index = T is allowed
     with pytest.raises(ValueError, match="^start_index: need 0 ≤ start_index ≤ T"):
         sgd.lemma2_difference(2, start_index=3)
