@@ -196,6 +196,92 @@ def test_bad_input_raises_value_error_naming_the_argument():
         ss18.gradient_descent(1e6 * np.ones((1, 2, 3)), V)
 
 
+def test_vectorized_hessian_equals_the_pair_by_pair_reference():
+    """objective.hessian (vectorized over pairs) against _hessian_loops (each block from its own
+    formula, ∂²_ww g and ∂²_wv g pair by pair): the same matrix to rounding, at random points,
+    at a teacher that is not the identity, and with a nearly parallel and a parallel pair (the
+    vectorized form is checked against finite differences above)."""
+    from numerics.ss18.objective import _hessian_loops
+
+    rng = np.random.default_rng(5)
+    cases = [(ss18.teacher(3), _random_point(11, 4, 3)), (rng.standard_normal((2, 3)), _random_point(12, 3, 3))]
+    W = _random_point(13, 4, 3)
+    W[1] = 0.7 * W[0] + 1e-6 * W[2]
+    W[3] = 1.3 * W[2]  # exactly parallel in direction (θ = 0, s = 0 in the formulas)
+    cases.append((ss18.teacher(3), W))
+    for V, W in cases:
+        H = ss18.hessian(W, V)
+        # each entry is a sum of ≤ 2(n + k) terms of size ≲ 1: rounding ≲ 1e-14
+        assert_close(H, _hessian_loops(W, V), atol=1e-12, name="∇²F vectorized vs pair by pair")
+
+
+@pytest.mark.parametrize(
+    "W,match",
+    [
+        (np.ones(3), "need shape"),  # one neuron without its axis
+        (np.ones((0, 3)), "need shape"),  # no neuron
+        (np.ones((2, 0)), "need shape"),  # no coordinate
+        (np.array([[1e200, 1.0, 1.0], [0.5, 0.5, 0.5]]), "overflow"),  # one entry too large
+        (np.array([[0.3, 0.2, 0.1], [0.0, 0.0, 0.0]]), "zero neuron"),  # one zero neuron among others
+        (np.array([[[0.3, 0.2, 0.1], [0.1, 0.2, 0.3]], [[0.3, 0.2, 0.1], [0.0, 0.0, 0.0]]]), "zero neuron"),
+        (np.array([["a", "b", "c"]]), "real numeric"),
+        (np.array([[0.3, None, 0.1]], dtype=object), "real numeric"),
+    ],
+    ids=["1d", "no_neuron", "no_coordinate", "one_huge_entry", "one_zero_neuron", "zero_neuron_in_a_batch",
+         "strings", "object"],
+)
+def test_bad_weights_raise_value_error_naming_w(W, match):
+    with pytest.raises(ValueError, match=f"W: .*{match}"):
+        ss18.loss(W, ss18.teacher(3))
+
+
+def test_boolean_weights_are_read_as_zeros_and_ones():
+    """A bool array is numeric data (True = 1.0), as NumPy reads it: the same F as its floats."""
+    Wb = np.array([[True, False, True], [False, True, True]])
+    assert ss18.loss(Wb, ss18.teacher(3)) == ss18.loss(Wb.astype(float), ss18.teacher(3))
+
+
+def test_weights_at_the_overflow_limit_are_accepted_and_beyond_it_refused():
+    """MAX_WEIGHT = 1e150: ‖w‖² ≤ d·1e300 stays finite in float64; 1e151 is refused."""
+    V = ss18.teacher(2)
+    assert np.isfinite(ss18.loss(np.array([[1e150, 0.0], [0.0, 1.0]]), V))
+    with pytest.raises(ValueError, match="overflow"):
+        ss18.loss(np.array([[1.1e150, 0.0], [0.0, 1.0]]), V)
+
+
+@pytest.mark.parametrize(
+    "call,match",
+    [
+        (lambda: ss18.teacher(2, 1), "d: "),  # d < k
+        (lambda: ss18.teacher(2, True), "d: "),
+        (lambda: ss18.teacher(2, 3.0), "d: "),
+        (lambda: ss18.teacher(True), "k: "),
+        (lambda: ss18.kernel(np.ones(3), np.ones(2)), "v: dimension"),
+        (lambda: ss18.kernel(np.ones(3), np.array([1.0, np.nan, 0.0])), "v: "),
+        (lambda: ss18.kernel(np.array([np.inf, 1.0, 0.0]), np.ones(3)), "w: "),
+        (lambda: ss18.loss(np.ones((2, 3)), np.ones((0, 3))), "V: need shape"),
+        (lambda: ss18.loss(np.ones((2, 3)), np.ones(3)), "V: need shape"),
+        (lambda: ss18.loss(np.ones((2, 3)), np.array([[1.0, 0, 0], [0, 0, 0]])), "V: needs finite, nonzero"),
+    ],
+    ids=["d_below_k", "d_bool", "d_float", "k_bool", "kernel_dims", "kernel_nan_v", "kernel_inf_w", "no_teacher",
+         "teacher_1d", "teacher_zero_neuron"],
+)
+def test_bad_teacher_and_kernel_input_raises_value_error_naming_the_argument(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_teacher_of_width_one_and_a_wider_input():
+    assert np.array_equal(ss18.teacher(1), [[1.0]])
+    assert np.array_equal(ss18.teacher(2, 3), [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+
+
+def test_kernel_of_a_zero_vector_is_zero():
+    """g(0, v) = E[[0]_+[vᵀx]_+] = 0 (the convention for a zero neuron: no direction is needed)."""
+    assert ss18.kernel(np.zeros(3), np.array([0.3, -1.0, 2.0])) == 0.0
+    assert ss18.kernel(np.array([0.3, -1.0, 2.0]), np.zeros(3)) == 0.0
+
+
 W0_OK = np.random.default_rng(0).standard_normal((2, 3, 3)) / math.sqrt(3)
 
 

@@ -133,8 +133,6 @@ def kernel(w: ArrayLike, v: ArrayLike) -> Array:
     v = as_real_array(v, "v")
     if w.shape[-1] != v.shape[-1]:
         raise ValueError(f"v: dimension {v.shape[-1]} differs from w's {w.shape[-1]}")
-    if not (np.all(np.isfinite(w)) and np.all(np.isfinite(v))):
-        raise ValueError("w, v: contain NaN or infinite entries")
     a = np.linalg.norm(w, axis=-1)
     b = np.linalg.norm(v, axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
