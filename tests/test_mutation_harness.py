@@ -41,3 +41,68 @@ def test_a_module_loaded_by_another_loader_is_reported_not_served():
     """The control: the same module imported without the mutant (any other loader) → False,
     which makes the child exit with NOT_SERVED and the harness stop."""
     assert _run("plain") == "True False"
+
+
+def _harness():
+    sys.path.insert(0, str(ROOT / "benchmarks" / "mutation"))
+    import mutate
+
+    return mutate
+
+
+def test_every_float_mutant_changes_the_value():
+    """x + 1 == x for |x| ≥ 2⁵³: such constants (1e150, an overflow limit) are scaled instead,
+    so no mutant is the original program under another name."""
+    M = _harness()
+    for x in (0.0, 1e-9, 0.5, -0.5, 1.0, 3.0, 2.0**53, 1e150, -1e300):
+        assert M._float_mutant(x) != x, x
+
+
+def test_rerun_survivors_carries_over_only_matching_kills(tmp_path):
+    """--rerun-survivors: a kill of an earlier run at this commit is carried over for the same
+    mutant (kind, position, text); a survivor, or a mutant whose text differs, is run again."""
+    import json
+    from dataclasses import asdict
+
+    M = _harness()
+    path = "numerics/ss18/table.py"
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                          text=True, check=True).stdout.strip()
+    muts = M.enumerate_mutants(path, (ROOT / path).read_text())
+    old = [asdict(x) for x in muts[:3]]
+    old[0]["status"], old[1]["status"], old[2]["status"] = "killed", "survived", "killed"
+    old[2]["mutated"] += " "  # another mutant at the same place
+    f = tmp_path / "old.json"
+    f.write_text(json.dumps({"meta": {"commit": head}, "mutants": {path: old}}))
+    plan = {path: M.enumerate_mutants(path, (ROOT / path).read_text())}
+    M._carry_over(plan, f)
+    assert [x.status for x in plan[path][:3]] == ["killed", "pending", "pending"]
+    assert plan[path][0].reason.startswith("carried over from old.json")
+    assert all(x.status == "pending" for x in plan[path][3:])
+
+
+def test_combine_keeps_any_kill_and_otherwise_the_latest_verdict(tmp_path):
+    """benchmarks/mutation/combine.py: a mutant killed by one run is killed (tests are only
+    added between runs); one never killed keeps the status of the latest run that ran it; one no
+    run tried stays pending (not a kill)."""
+    import json
+    from dataclasses import asdict
+
+    M = _harness()
+    import combine
+
+    path = "numerics/ss18/table.py"
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                          text=True, check=True).stdout.strip()
+    muts = [asdict(x) for x in M.enumerate_mutants(path, (ROOT / path).read_text())]
+
+    def run(date, statuses):
+        ms = [dict(x, status=s) for x, s in zip(muts, statuses)]
+        return {"meta": {"commit": head, "date": date}, "module_seconds": {}, "mutants": {path: ms}}
+
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps(run("2026-01-01 00:00 UTC", ["killed", "survived", "survived"])))
+    b.write_text(json.dumps(run("2026-01-02 00:00 UTC", ["survived", "timeout", "survived"])))
+    out = combine.combine([str(b), str(a)])["mutants"][path]
+    assert [x["status"] for x in out[:3]] == ["killed", "timeout", "survived"]
+    assert all(x["status"] in ("pending", "equivalent") for x in out[3:])

@@ -37,10 +37,13 @@ How one run works:
    forked child (its own process group) whose import system serves the mutated code object for
    the target module (the file on disk is never touched), as ``pytest.main([test ids…, "-x"])``
    over the tests that execute the mutated statement (for a default argument: the function's
-   body; for a line run only at import: every test of the files that import it), fastest first,
-   with a timeout of 3 × those tests' unmutated time + 30 s (at most ``--max-timeout``, 300 s).
-   Exit status 0 = survived; tests failed, collection error or timeout = killed. A mutant on a
-   line no test executes survives without a run ("uncovered").
+   body; for a statement run at import — module or class body: every test of every file that
+   imports the module, since the import happens in whichever context comes first), fastest
+   first, with a timeout of 3 × those tests' unmutated time + 30 s, capped at ``--max-timeout``.
+   Exit status 0 = survived; tests failed, collection error or timeout = killed — except a
+   timeout at the cap, before the tests' own time was up: that is "truncated", no verdict,
+   counted as not killed. A mutant on a line no test executes survives without a run
+   ("uncovered").
 4. **Equivalents** (``benchmarks/mutation/equivalents.toml``): a mutant matched there by module,
    source line text and mutation is not run; it is listed with its reason and excluded from the
    score. Score = (killed + timeout) / (tried − equivalent).
@@ -95,7 +98,8 @@ class Mutant:
     original: str
     mutated: str
     line_text: str
-    status: str = "pending"   # killed | timeout | survived | uncovered | equivalent
+    toplevel: bool = False    # the statement runs at import (module or class body), not in a function
+    status: str = "pending"   # killed | timeout | truncated | survived | uncovered | equivalent
     reason: str = ""
     tests: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -211,7 +215,9 @@ def _ops(node: ast.AST):
 def _float_mutant(x: float) -> float:
     if x == 0.0:
         return 1.0
-    return x * 10.0 if abs(x) < 1.0 else x + 1.0
+    if abs(x) < 1.0 or x + 1.0 == x:  # a tolerance loosened tenfold; x + 1 would not change 1e150
+        return x * 10.0
+    return x + 1.0
 
 
 def _sites(tree: ast.AST):
@@ -239,6 +245,8 @@ def _sites(tree: ast.AST):
 def enumerate_mutants(path: str, source: str) -> list[Mutant]:
     tree = ast.parse(source)
     lines = source.splitlines()
+    bodies = [(f.body[0].lineno, f.end_lineno) for f in ast.walk(tree)
+              if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))]
     result = []
     for node, _p, _f, _i, stmt in _sites(tree):
         for kind, apply in _ops(node):
@@ -254,7 +262,7 @@ def enumerate_mutants(path: str, source: str) -> list[Mutant]:
                 s0, s1 = stmt.body[0].lineno, stmt.end_lineno
             result.append(Mutant(
                 module=path, index=len(result), kind=kind, line=node.lineno, col=node.col_offset,
-                stmt_lines=(s0, s1),
+                stmt_lines=(s0, s1), toplevel=not any(s0 >= f0 and s1 <= f1 for f0, f1 in bodies),
                 original=orig_s, mutated=new_s, line_text=lines[node.lineno - 1].strip(),
             ))
     return result
@@ -501,25 +509,28 @@ def coverage_map(pool: Pool, cache_dir: Path, extra: list[str], only: list[str] 
     return out
 
 
-def select_tests(cov: dict, module: str, lo: int, hi: int) -> tuple[list[str], float]:
+def select_tests(cov: dict, module: str, lo: int, hi: int, toplevel: bool = False) -> tuple[list[str], float]:
     """The test ids that execute a line of ``module`` in [lo, hi], fastest first, and their time.
 
-    A line that runs only at import (a module-level constant, say) selects every test of the
-    files that import it. Tests that fail unmutated are never selected (they cannot kill).
+    A statement that runs at import (``toplevel``: a module-level constant, a class attribute)
+    is executed once, in whichever context first imports the module — collection, or the first
+    test of a file that imports inside a test — so the lines say nothing about who reads it (and
+    reading a constant executes no line of the module): it selects every test of every file that
+    imports the module. Tests that fail unmutated are
+    never selected (they cannot kill).
     """
     bad = {t for v in cov.values() for t in v.get("failed", [])}
     ids: dict[str, float] = {}
-    files: set[str] = set()
     for f, v in cov.items():
-        for ln, ctxs in v["lines"].get(module, {}).items():
+        lines = v["lines"].get(module, {})
+        if toplevel and lines:  # every test of a file that imports the module (reading a constant runs no line)
+            ids.update({c: t for c, t in v["durations"].items() if c not in bad})
+            continue
+        for ln, ctxs in lines.items():
             if lo <= int(ln) <= hi:
                 for c in ctxs:
-                    if not c:
-                        files.add(f)
-                    elif c not in bad:
+                    if c and c not in bad:
                         ids[c] = v["durations"].get(c, 0.0)
-    if not ids:
-        ids = {c: t for f in files for c, t in cov[f]["durations"].items() if c not in bad}
     return sorted(ids, key=lambda c: (ids[c], c)), sum(ids.values())
 
 
@@ -532,7 +543,7 @@ def _load_equivalents() -> list[dict]:
 
 def _equivalent(equivalents: list[dict], x: Mutant) -> dict | None:
     return next((e for e in equivalents if e["module"] == x.module and e["line"] == x.line_text
-                 and e["mutation"] == x.description), None)
+                 and e["mutation"] == x.description and e.get("col", x.col) == x.col), None)
 
 
 def _modules(args: list[str]) -> list[str]:
@@ -568,6 +579,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-timeout", type=float, default=300.0,
                     help="cap on a mutant's timeout in seconds (default 300; the timeout is otherwise "
                          "3 × its tests' unmutated time + 30 s)")
+    ap.add_argument("--rerun-survivors", metavar="JSON",
+                    help="an earlier run's --json: its killed mutants of a module unchanged since "
+                         "that run's commit are carried over, only the others are run (tests added since "
+                         "can only kill more)")
+    ap.add_argument("--lines", help="only the mutants on these source lines (comma-separated; one module): "
+                    "a quick check that a new test kills them, not a score")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every mutant's outcome")
     ap.add_argument("--logs", help="keep each mutant's pytest output in this directory")
     args = ap.parse_args(argv)
@@ -589,6 +606,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.cap and len(muts) > args.cap:
             rng = random.Random(args.seed ^ zlib.crc32(m.encode()))
             muts = sorted(rng.sample(muts, args.cap), key=lambda x: x.index)
+        if args.lines:
+            keep = {int(t) for t in args.lines.split(",")}
+            muts = [x for x in muts if x.line in keep]
         plan[m] = muts
     if args.list:
         for m, muts in plan.items():
@@ -597,6 +617,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {m}:{x.line}:{x.col} [{x.kind}] {x.description}")
         return 0
 
+    if args.rerun_survivors:
+        _carry_over(plan, Path(args.rerun_survivors))
     _import_heavy()
     pool = Pool(args.jobs)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -618,17 +640,21 @@ def _run(args, argv, plan, totals, equivalents, pool) -> int:
         t0 = time.perf_counter()
         print(f"{m}: {len(muts)} of {totals[m]} mutants", flush=True)
         by_tag = {}
+        capped = {}
         results = []
         for x in muts:
             eq = _equivalent(equivalents, x)
             if eq is not None:
                 x.status, x.reason = "equivalent", eq["reason"]
                 continue
-            x.tests, cost = select_tests(cov, m, *x.stmt_lines)
+            if x.status == "killed":  # carried over (--rerun-survivors)
+                continue
+            x.tests, cost = select_tests(cov, m, *x.stmt_lines, x.toplevel)
             if not x.tests:
                 x.status = "uncovered"
                 continue
             timeout = min(3.0 * cost + 30.0, args.max_timeout)
+            capped[(m, x.index)] = 3.0 * cost + 30.0 > args.max_timeout
             log = os.path.join(args.logs, f"{m.replace('/', '_')}-{x.index}.log") if args.logs else None
             by_tag[(m, x.index)] = x
             results += pool.submit((m, x.index), timeout, x.tests, extra, (m, x.index), None, log)
@@ -643,19 +669,50 @@ def _run(args, argv, plan, totals, equivalents, pool) -> int:
                 raise SystemExit(f"{m}: the mutant was not executed (another import hook loaded the module); "
                                  "no report is written — every score would be void")
             x.status = "timeout" if rc == "timeout" else ("survived" if rc == 0 else "killed")
+            if rc == "timeout" and capped[tag]:
+                x.status = "truncated"  # stopped by --max-timeout before its tests could finish: no verdict
             if rc == 5:
                 x.status = "survived"   # no test collected: nothing checks it
         module_time[m] = time.perf_counter() - t0
         c = _counts(muts)
-        print(f"  killed {c['killed']} timeout {c['timeout']} survived {c['survived']} "
+        print(f"  killed {c['killed']} timeout {c['timeout']} truncated {c['truncated']} survived {c['survived']} "
               f"uncovered {c['uncovered']} equivalent {c['equivalent']} score {c['score']} "
               f"({module_time[m]:.0f} s)", flush=True)
         for x in muts:
-            if x.status in ("survived", "uncovered"):
+            if x.status in ("survived", "uncovered", "truncated"):
                 print(f"    SURVIVED {m}:{x.line}:{x.col} [{x.kind}] {x.description}", flush=True)
 
         _write(args, argv, plan, totals, module_time, t_cov)
     return 0
+
+
+def _key(x) -> tuple:
+    return (x["kind"], x["line"], x["col"], x["original"], x["mutated"], x["line_text"])
+
+
+def _carry_over(plan: dict[str, list[Mutant]], old_json: Path) -> None:
+    """Mark as killed (status and reason) the mutants an earlier run killed, where the module's
+    source is the same as at that run's commit (``git diff`` empty) and the mutant is the same
+    (kind, position, text). Refused if a test file of that commit has been deleted since."""
+    old = json.loads(old_json.read_text())
+    commit = old["meta"]["commit"]
+    gone = subprocess.run(["git", "diff", "--diff-filter=DR", "--name-only", commit, "--", *TEST_DIRS],
+                          cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    if gone:
+        raise SystemExit(f"--rerun-survivors: test files deleted since {commit}: {gone}; run every mutant")
+    for m, muts in plan.items():
+        if m not in old["mutants"]:
+            continue
+        same = subprocess.run(["git", "diff", "--quiet", commit, "--", m], cwd=ROOT).returncode == 0
+        if not same:
+            print(f"{m}: changed since {commit}: every mutant is run", flush=True)
+            continue
+        # a timeout is run again: an earlier run may have stopped it at --max-timeout (no verdict)
+        done = {_key(x): x["status"] for x in old["mutants"][m] if x["status"] == "killed"}
+        for x in muts:
+            st = done.get(_key(asdict(x)))
+            if st is not None:
+                x.status, x.reason = st, f"carried over from {old_json.name} (commit {commit})"
 
 
 def _write(args, argv, plan, totals, module_time, t_cov) -> None:
@@ -670,6 +727,7 @@ def _write(args, argv, plan, totals, module_time, t_cov) -> None:
         "load": os.getloadavg(),
         "cap": args.cap, "seed": args.seed, "jobs": args.jobs, "coverage_map_seconds": t_cov,
         "modules_done": len(done), "modules_planned": len(plan),
+        "carried_over": sum(x.reason.startswith("carried over") for muts in done.values() for x in muts),
     }
     if args.json:
         Path(args.json).write_text(json.dumps({
@@ -692,7 +750,7 @@ def _merge(files: list[str], report: str | None) -> int:
             plan[m] = [Mutant(**{**x, "stmt_lines": tuple(x["stmt_lines"])}) for x in muts]
             for x in plan[m]:  # equivalents added since the run: a survivor that is one is not a miss
                 eq = _equivalent(equivalents, x)
-                if eq is not None and x.status in ("survived", "uncovered"):
+                if eq is not None and x.status in ("survived", "uncovered", "truncated"):
                     x.status, x.reason = "equivalent", eq["reason"]
             totals[m] = r["totals"][m]
             seconds[m] = r["module_seconds"].get(m, 0.0)
@@ -705,7 +763,8 @@ def _merge(files: list[str], report: str | None) -> int:
 
 
 def _counts(muts: list[Mutant]) -> dict:
-    c = {s: sum(x.status == s for x in muts) for s in ("killed", "timeout", "survived", "uncovered", "equivalent")}
+    c = {s: sum(x.status == s for x in muts)
+         for s in ("killed", "timeout", "truncated", "survived", "uncovered", "equivalent")}
     c["tried"] = len(muts)
     live = c["tried"] - c["equivalent"]
     c["score"] = f"{100.0 * (c['killed'] + c['timeout']) / live:.0f}%" if live else "–"
@@ -716,29 +775,32 @@ def _run_line(meta: dict) -> str:
     return (f"`{meta['command']}` — made {meta['date']} at commit {meta['commit']}; load average at the end "
             f"{meta['load'][0]:.1f}/{meta['load'][1]:.1f}/{meta['load'][2]:.1f}; {meta['jobs']} mutant(s) at a time; "
             + (f"at most {meta['cap']} mutants per module, drawn with seed {meta['seed']} "
-               "(`random.Random(seed ^ crc32(path))`)." if meta["cap"] else "every mutant of every module."))
+               "(`random.Random(seed ^ crc32(path))`)." if meta["cap"] else "every mutant of every module.")
+            + (f" {meta['carried_over']} kills carried over from the run named in `--rerun-survivors` "
+               "(module unchanged since its commit); every other mutant run." if meta.get("carried_over") else ""))
 
 
 def _markdown(meta: dict, plan: dict, totals: dict, module_time: dict, runs: list[dict] | None = None) -> str:
     out = ["# Mutation report", "", "Made by:", ""]
     out += [f"- {_run_line(r)}" for r in (runs or [meta])]
-    out += ["", "Score = (killed + timeout) / (tried − equivalent). *Uncovered*: no test executes the line "
+    out += ["", "Score = (killed + timeout) / (tried − equivalent); *truncated* (stopped at --max-timeout before "
+           "its tests' own time was up) counts as not killed. *Uncovered*: no test executes the line "
            "(a survivor found without a run).", "",
-           "| module | mutants | tried | killed | timeout | survived | uncovered | equivalent | score | seconds |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           "| module | mutants | tried | killed | timeout | truncated | survived | uncovered | equivalent | score | seconds |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     allm = []
     for m, muts in plan.items():
         c = _counts(muts)
         allm += muts
-        out.append(f"| {m} | {totals[m]} | {c['tried']} | {c['killed']} | {c['timeout']} | {c['survived']} | "
+        out.append(f"| {m} | {totals[m]} | {c['tried']} | {c['killed']} | {c['timeout']} | {c['truncated']} | {c['survived']} | "
                    f"{c['uncovered']} | {c['equivalent']} | {c['score']} | {module_time.get(m, 0):.0f} |")
     c = _counts(allm)
-    out.append(f"| **all** | {sum(totals.values())} | {c['tried']} | {c['killed']} | {c['timeout']} | "
+    out.append(f"| **all** | {sum(totals.values())} | {c['tried']} | {c['killed']} | {c['timeout']} | {c['truncated']} | "
                f"{c['survived']} | {c['uncovered']} | {c['equivalent']} | **{c['score']}** | "
                f"{sum(module_time.values()):.0f} |")
     out += ["", "## Survivors", ""]
-    surv = [x for x in allm if x.status in ("survived", "uncovered")]
-    out += [f"- {x.module}:{x.line}:{x.col} [{x.kind}{', uncovered' if x.status == 'uncovered' else ''}] "
+    surv = [x for x in allm if x.status in ("survived", "uncovered", "truncated")]
+    out += [f"- {x.module}:{x.line}:{x.col} [{x.kind}{'' if x.status == 'survived' else ', ' + x.status}] "
             f"{x.description}" for x in surv] or ["(none)"]
     out += ["", "## Equivalent mutants (from `benchmarks/mutation/equivalents.toml`)", ""]
     eq = [x for x in allm if x.status == "equivalent"]
