@@ -15,7 +15,7 @@ basin_value's certificate, recomputed from its own U and predictions.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 
 import numpy as np
 import pytest
@@ -24,15 +24,6 @@ from numerics.basins import basin_value, lift, sign_pattern
 from numerics.basins.certificate import _accepted, _dual_scale, _lift_delta, _lift_tolerance, _primal_residual
 
 EPS = np.finfo(float).eps
-
-
-def _fresh_module(name: str):
-    """A new instance of module ``name``, its body executed inside the calling test (so that the
-    module-level constants it defines are exercised by that test); sys.modules is not touched."""
-    spec = importlib.util.find_spec(name)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def _delta_by_definition(GU: np.ndarray, d: int) -> np.ndarray:
@@ -53,8 +44,8 @@ def test_lift_delta_is_the_violations_plus_the_rounding_bound():
     assert _lift_delta(np.array([[2.0], [1.0]]), 2)[0] == pytest.approx(4 * 66 * EPS * 3.0, rel=1e-15)
 
 
-def test_a_fresh_module_keeps_64_rounding_terms():
-    mod = _fresh_module("numerics.basins.certificate")
+def test_the_module_keeps_64_rounding_terms():
+    mod = importlib.import_module("numerics.basins.certificate")
     assert mod._lift_delta(np.array([[1.0]]), 0)[0] == pytest.approx(4 * 64 * EPS, rel=1e-15)
 
 
@@ -130,11 +121,11 @@ def test_basin_value_certificate_is_recomputed_from_its_own_minimiser():
                                     "lift_error", "lift_tolerance"}
 
 
-def test_a_fresh_module_accepts_exactly_up_to_100_times_clarabels_tolerance():
-    """B = CERT_FACTOR·CLARABEL_TOL = 100 × 1e-8 = 1e-6 (fresh instances of both modules, their
+def test_the_module_accepts_exactly_up_to_100_times_clarabels_tolerance():
+    """B = CERT_FACTOR·CLARABEL_TOL = 100 × 1e-8 = 1e-6 (both modules, their
     bodies executed inside this test)."""
-    _fresh_module("numerics.basins.programs")
-    mod = _fresh_module("numerics.basins.certificate")
+    importlib.import_module("numerics.basins.programs")
+    mod = importlib.import_module("numerics.basins.certificate")
     assert mod._accepted(1e-6, 0.0, 0.0, 0.0) and mod._accepted(0.0, 0.0, 1e-6, 1e-6)
     assert not mod._accepted(1.001e-6, 0.0, 0.0, 0.0)
     assert not mod._accepted(0.0, 0.0, 1.001e-6, 0.0) and not mod._accepted(0.0, 0.0, 0.0, 1.001e-6)

@@ -9,7 +9,7 @@ inconsistent systems), the ambiguous band and branching bookkeeping.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import re
 from fractions import Fraction as F
 from types import SimpleNamespace
@@ -96,15 +96,6 @@ def test_a_weakly_active_constraint_with_a_zero_multiplier_is_certified():
     assert ex.status == "certified" and ex.value == 0 and ex.U == [[F(1), F(0)]]
 
 
-def _fresh_module(name: str):
-    """A new instance of module ``name``, its body executed inside the calling test (so that the
-    module-level constants it defines are exercised by that test); sys.modules is not touched."""
-    spec = importlib.util.find_spec(name)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 @pytest.mark.parametrize(
     "u, ambiguous",
     [
@@ -120,7 +111,7 @@ def test_the_ambiguous_band_is_relative_slack_between_1e_7_and_1e_4(monkeypatch,
     and its scale ‖x‖·max(1, |u|) = 3, so the relative slack is u; max_branch = 0 reports every
     constraint in the band instead of branching. (The solver's point is set by hand, on a fresh
     instance of the module.)"""
-    mod = _fresh_module("numerics.basins.exact_kkt")
+    mod = importlib.import_module("numerics.basins.exact_kkt")
     monkeypatch.setattr(mod, "basin_value", lambda *a, **k: SimpleNamespace(U=np.array([[u]]), value=0.0))
     ex = mod.exact_kkt_certificate(np.array([[3.0]]), np.array([1.0]), np.array([[1]]), np.array([1]), max_branch=0)
     assert (ex.status == "ambiguous active set") is ambiguous, ex.reason

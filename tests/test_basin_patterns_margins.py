@@ -9,7 +9,7 @@ inside it is a boundary, just outside it is not); the non-emptiness cache evicts
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import math
 
 import numpy as np
@@ -20,15 +20,6 @@ from numerics.basins import BoundaryError, SolverError, basin_is_nonempty, inter
 from numerics.basins.value import clear_caches
 
 EPS = np.finfo(float).eps
-
-
-def _fresh_module(name: str):
-    """A new instance of module ``name``, its body executed inside the calling test (so that the
-    module-level constants it defines are exercised by that test); sys.modules is not touched."""
-    spec = importlib.util.find_spec(name)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def test_interior_margin_box_binds_on_each_side():
@@ -58,12 +49,12 @@ def test_emptiness_threshold_is_the_documented_margin_1e_9(theta, nonempty, sign
     by 1000 (margins are computed on normalised rows, so the answer must not change)."""
     X = np.array([[1.0, 0.0], [-1.0, theta], [0.3, 1.0]])
     a = sign * np.array([1, 1, 1])
-    mod = _fresh_module("numerics.basins.patterns")
+    mod = importlib.import_module("numerics.basins.patterns")
     assert mod.interior_margin(X, a)[0] == pytest.approx(theta / 2, rel=0.05)
     assert mod.basin_is_nonempty(X, a[None], np.array([1])) is nonempty
     A2 = np.array([a, [1, -1, 1]])
     for scale in (1.0, 1000.0):
-        mod = _fresh_module("numerics.basins.patterns")
+        mod = importlib.import_module("numerics.basins.patterns")
         assert mod.basin_is_nonempty(scale * X, A2, np.array([1, -1])) is nonempty
 
 

@@ -386,7 +386,7 @@ def test_thm3_key_step_refuses_a_neuron_orthogonal_to_the_row_space():
         thm3_key_step(data, np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([1.0, 1.0]), 0.04)
 
 
-def test_a_fresh_module_reads_the_cone_codes_as_bit_flags():
+def test_the_module_reads_the_cone_codes_as_bit_flags():
     """CONE_PLUS = 1 and CONE_MINUS = 2 are the bits 'some + neuron' and 'some − neuron' of the
     cone index (CONE_REAL = 3 both): the sufficient event reads them on a fresh module instance."""
     import importlib.util
