@@ -41,12 +41,12 @@ def test_lift_delta_is_the_violations_plus_the_rounding_bound():
     for d in (1, 3):
         assert np.allclose(_lift_delta(GU, d), _delta_by_definition(GU, d), rtol=1e-15, atol=0)
     # no violation: only the rounding term, 4(d + 64)ε Σ|GU|
-    assert _lift_delta(np.array([[2.0], [1.0]]), 2)[0] == pytest.approx(4 * 66 * EPS * 3.0, rel=1e-15)
+    assert _lift_delta(np.array([[2.0], [1.0]]), 2)[0] == pytest.approx(4 * 66 * EPS * 3.0, rel=1e-15, abs=0)
 
 
 def test_the_module_keeps_64_rounding_terms():
     mod = importlib.import_module("numerics.basins.certificate")
-    assert mod._lift_delta(np.array([[1.0]]), 0)[0] == pytest.approx(4 * 64 * EPS, rel=1e-15)
+    assert mod._lift_delta(np.array([[1.0]]), 0)[0] == pytest.approx(4 * 64 * EPS, rel=1e-15, abs=0)
 
 
 @pytest.mark.parametrize("loss", ["squared", "absolute"])

@@ -135,7 +135,8 @@ def test_closed_form_bas_matches_the_basin_engine(evidence):
 def check_alpha_zero(data, width: int) -> dict:
     """α(width) = 0 via the basin engine: ClaimRejected when the global minimum exceeds the tolerance."""
     gm = global_minimum(data.X, data.y, width)
-    out = {"width": width, "global_minimum": gm.value, "closed_form": full_rank_alpha(data.y, width)}
+    out = {"width": width, "global_minimum": gm.value, "closed_form": full_rank_alpha(data.y, width),
+           "nnls_fallbacks": gm.n_fallback}
     if gm.value > ENGINE_TOL:
         raise ClaimRejected(f"width {width}: global minimum {gm.value:.3e} > 0")
     return out

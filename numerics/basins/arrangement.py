@@ -148,6 +148,7 @@ class GlobalMinimum:
     n_candidates: int  # (region, sign) pairs with a non-empty positive set
     n_sets: int  # candidate sets of size min(width, n_candidates)
     n_solved: int  # sets whose program was solved (the rest were pruned by the bound)
+    n_fallback: int  # squared loss: solved sets whose NNLS answer failed its KKT check (re-solved by basin_value)
 
 
 def _set_value_nnls(cols: Array, y: Array) -> float | None:
@@ -170,8 +171,10 @@ def _set_value_nnls(cols: Array, y: Array) -> float | None:
 def global_minimum(X: ArrayLike, y: ArrayLike, width: int, loss: Loss = "squared") -> GlobalMinimum:
     """The exact global minimum of the width-``width`` objective by enumerating basins.
 
-    Squared loss: each candidate set is an NNLS over ray images; other losses: the certified
-    convex program per set (slow; small problems only). The winner is always re-solved with
+    Squared loss: each candidate set is an NNLS over ray images, and a set whose NNLS answer fails
+    its KKT check is re-solved by the certified convex program and counted in ``n_fallback`` (0 on
+    generic data; tests/test_arrangement_search_rules.py); other losses: the certified convex
+    program per set (slow; small problems only). The winner is always re-solved with
     :func:`numerics.basins.value.basin_value` and the two values must agree (SolverError otherwise).
     """
     X, y = _check_Xy(X, y)
@@ -216,13 +219,15 @@ def global_minimum(X: ArrayLike, y: ArrayLike, width: int, loss: Loss = "squared
             s * ray_cols[:, np.intersect1d(arr.rays_of(arr.patterns[i]), np.flatnonzero(active))]
             for i, s in cands
         ]
-    best, best_set, solved = math.inf, None, 0
+    best, best_set, solved, fallback = math.inf, None, 0, 0
     for idx in order:
         if bounds[idx] >= best:
             break
         chosen = combos[idx]
         val = _set_value_nnls(np.hstack([cand_cols[c] for c in chosen]), y) if loss == "squared" else None
         if val is None:
+            if loss == "squared":
+                fallback += 1  # the NNLS answer failed its KKT check
             A = arr.patterns[[cands[c][0] for c in chosen]]
             b = np.array([cands[c][1] for c in chosen])
             val = basin_value(X, y, A, b, loss, check_nonempty=False, cache=False).value
@@ -247,4 +252,5 @@ def global_minimum(X: ArrayLike, y: ArrayLike, width: int, loss: Loss = "squared
     return GlobalMinimum(
         value=basin.value, enumeration_value=best, basin=basin, A=A, b=b, width=width,
         n_regions=arr.n_regions, n_candidates=len(cands), n_sets=int(combos.shape[0]), n_solved=solved,
+        n_fallback=fallback,
     )
