@@ -121,7 +121,7 @@ def test_complementarity_is_checked_to_1e9_relative(monkeypatch, factor, accepte
     _fake_nnls(monkeypatch, [1.0, eps])
     got = _set_value_nnls(np.eye(2), np.array([1.0, -1.0]))
     if accepted:
-        assert got == pytest.approx((1 + eps) ** 2 / 2, rel=1e-15)
+        assert got == pytest.approx((1 + eps) ** 2 / 2, rel=1e-15)  # r·r/m: three float operations
     else:
         assert got is None
 
@@ -136,7 +136,7 @@ def test_dual_feasibility_is_checked_to_1e9_relative(monkeypatch, factor, accept
     _fake_nnls(monkeypatch, [1.0, 0.0])
     got = _set_value_nnls(cols, np.array([1.0, delta, -750.0]))
     if accepted:
-        assert got == pytest.approx((delta**2 + 750.0**2) / 3, rel=1e-15)
+        assert got == pytest.approx((delta**2 + 750.0**2) / 3, rel=1e-15)  # r·r/m: a few float operations
     else:
         assert got is None
 
@@ -207,19 +207,19 @@ def test_agreement_tolerance_scales_with_the_value(monkeypatch, factor, raises):
             global_minimum(X, y, 1)
     else:
         gm = global_minimum(X, y, 1)
-        assert gm.value == pytest.approx(best + factor * tol, rel=1e-9)
+        assert gm.value == pytest.approx(best + factor * tol, rel=1e-9)  # certified value ≈ best to 1e-8 (Clarabel gap), shift 1e-6·best
 
 
 @pytest.mark.parametrize("delta, raises", [(0.5e-6, False), (1.5e-6, True)])
 def test_agreement_tolerance_is_1e6_absolute_at_a_zero_minimum(monkeypatch, delta, raises):
     X, y = np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([1.0, 2.0])  # two neurons interpolate
-    assert global_minimum(X, y, 2).enumeration_value == pytest.approx(0.0, abs=1e-12)
+    assert global_minimum(X, y, 2).enumeration_value == pytest.approx(0.0, abs=1e-12)  # NNLS of an exact fit: rounding only
     _shift_certified(monkeypatch, delta)
     if raises:
         with pytest.raises(SolverError, match="disagree by more than 1.0e-06"):
             global_minimum(X, y, 2)
     else:
-        assert global_minimum(X, y, 2).value == pytest.approx(delta, abs=1e-9)
+        assert global_minimum(X, y, 2).value == pytest.approx(delta, abs=1e-9)  # Clarabel's value at an exact fit: ≤ 1e-9 here, ≪ δ
 
 
 def test_brute_force_sign_vectors_match_in_a_degenerate_rank_one_case():
@@ -239,5 +239,5 @@ def test_the_coverage_bound_prunes_every_set_after_the_first(y):
     # bound 1. The first set solved reaches 1/2, so the other three (bounds ≥ 1/2) are pruned.
     gm = global_minimum(np.array([[1.0], [-1.0]]), np.array(y), 1)
     assert gm.n_sets == 4 and gm.n_candidates == 4
-    assert gm.enumeration_value == pytest.approx(0.5, abs=1e-12)
+    assert gm.enumeration_value == pytest.approx(0.5, abs=1e-12)  # NNLS on two samples: rounding only
     assert gm.n_solved == 1

@@ -12,37 +12,11 @@ from __future__ import annotations
 import dataclasses
 import os
 
-import joblib
 import numpy as np
 import pytest
 
 from numerics import ss18
 from numerics.ss18 import experiment as E
-
-
-class InProcessParallel:
-    """Stand-in for joblib.Parallel: runs the delayed calls here, in submission order."""
-
-    made: list = []
-
-    def __init__(self, n_jobs=None, backend=None, return_as="list", **kw):
-        self.n_jobs, self.backend, self.return_as = n_jobs, backend, return_as
-        self.submitted: list = []
-        InProcessParallel.made.append(self)
-
-    def __call__(self, tasks):
-        results = []
-        for f, args, kwargs in tasks:
-            self.submitted.append(args)
-            results.append(f(*args, **kwargs))
-        return iter(results) if self.return_as == "generator" else results
-
-
-@pytest.fixture
-def in_process_joblib(monkeypatch):
-    InProcessParallel.made = []
-    monkeypatch.setattr(joblib, "Parallel", InProcessParallel)
-    return InProcessParallel
 
 
 KW = dict(max_iter=20_000)

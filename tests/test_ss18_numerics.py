@@ -383,41 +383,6 @@ def test_compiled_kernel_matches_the_numpy_loss_and_gradient():
         assert_close(G2, G, atol=1e-13, name="∇F (compiled)")
 
 
-def test_kernel_acos_coefficients_are_the_recipe_rederived_with_mpmath():
-    """The recipe beside numerics.ss18.gd_kernel._ASIN_P, run again: interpolate
-    (asin(√z)/√z − 1)/z at the 13 Chebyshev nodes of [0, 1/4] in 40-digit arithmetic; the
-    rounded coefficients are the committed ones, bit for bit."""
-    from numerics.ss18 import gd_kernel
-
-    with mpmath.workdps(40):
-        N = 13
-        nodes = [mpmath.mpf(1) / 8 * (1 + mpmath.cos(mpmath.pi * (q + mpmath.mpf(1) / 2) / N)) for q in range(N)]
-
-        def f(z):
-            y = mpmath.sqrt(z)
-            return (mpmath.asin(y) / y - 1) / z
-
-        A = mpmath.matrix([[z**j for j in range(N)] for z in nodes])
-        coef = mpmath.lu_solve(A, mpmath.matrix([f(z) for z in nodes]))
-    assert tuple(float(c) for c in coef) == gd_kernel._ASIN_P
-
-
-def test_kernel_acos_is_within_one_ulp_of_the_correctly_rounded_value():
-    """acos_poly against mpmath (50 digits) on a grid of [−1, 1], random points and the branch
-    edges ±½ (and their neighbours): at most 1 ulp from the correctly rounded acos, like libm."""
-    from numerics.ss18 import gd_kernel
-
-    rng = np.random.default_rng(31)
-    edges = [0.5, -0.5, np.nextafter(0.5, 1), np.nextafter(-0.5, -1), np.nextafter(0.5, 0), 0.0, -0.0, 1.0, -1.0, 0.99, -0.99]
-    # a 5e-4 grid (both branches, each ≈ 2000 points) and 4000 random points: 1 ulp is a bound on
-    # the worst case seen, so the points cover both sides of every branch edge and both signs
-    xs = np.concatenate([np.linspace(-1, 1, 4001), rng.uniform(-1, 1, 4000), edges])
-    with mpmath.workdps(50):
-        exact = np.array([float(mpmath.acos(mpmath.mpf(float(x)))) for x in xs])
-    got = np.array([gd_kernel.acos_poly(float(x)) for x in xs])
-    assert np.max(np.abs(got - exact) / np.spacing(exact)) <= 1.0
-
-
 def test_compiled_gd_follows_the_numpy_gd_iteration():
     """200 GD steps of the compiled loop against W ← W − η∇F(W) written with the NumPy gradient."""
     V = ss18.teacher(5)

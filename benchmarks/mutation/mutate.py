@@ -70,10 +70,6 @@ import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-# Numba kernels (numerics/ss18/gd_kernel.py) run as plain Python here: coverage cannot trace
-# compiled code, and a kernel compiled from the unmutated source (cache=True) would otherwise
-# stand in for its mutant. Slower, but every mutant is really executed.
-os.environ.setdefault("NUMBA_DISABLE_JIT", "1")
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_DIRS = ("tests", "property_tests")
@@ -809,4 +805,10 @@ def _markdown(meta: dict, plan: dict, totals: dict, module_time: dict, runs: lis
 
 
 if __name__ == "__main__":
+    # Numba kernels (numerics/ss18/gd_kernel.py, gd_lanes.py) run as plain Python in a harness run:
+    # coverage cannot trace compiled code, and a kernel compiled from the unmutated source
+    # (cache=True) would otherwise stand in for its mutant. Set here, not at import: importing this
+    # module (tests/test_mutation_harness.py) must not switch the JIT off for the rest of a pytest
+    # session (it did: the later compiled-kernel tests then failed to compile).
+    os.environ.setdefault("NUMBA_DISABLE_JIT", "1")
     raise SystemExit(main())

@@ -30,7 +30,7 @@ _TWO_PI = 2.0 * math.pi
 
 # asin(y) = y + y·z·P(z), z = y² ∈ [0, 1/4]: P interpolates (asin(√z)/√z − 1)/z at the 13
 # Chebyshev nodes of [0, 1/4]. Recipe (mpmath, 40 digits; re-derived and compared bit for bit in
-# tests/test_ss18_numerics.py): nodes z_q = (1 + cos(π(q + ½)/13))/8, solve the Vandermonde
+# tests/test_ss18_kernels_acos.py): nodes z_q = (1 + cos(π(q + ½)/13))/8, solve the Vandermonde
 # system, round each coefficient to double. Relative error of the interpolant ≤ 6e-18 on [0, 1/4],
 # far below the ≤ 1 ulp of its float evaluation (measured against mpmath: ≤ 1 ulp, like libm).
 _ASIN_P = (0.16666666666666669, 0.07499999999998433, 0.04464285714635543, 0.030381944138531247,
