@@ -50,7 +50,7 @@ def test_emptiness_threshold_is_the_documented_margin_1e_9(theta, nonempty, sign
     X = np.array([[1.0, 0.0], [-1.0, theta], [0.3, 1.0]])
     a = sign * np.array([1, 1, 1])
     mod = importlib.import_module("numerics.basins.patterns")
-    assert mod.interior_margin(X, a)[0] == pytest.approx(theta / 2, rel=0.05)
+    assert mod.interior_margin(X, a)[0] == pytest.approx(theta / 2, rel=0.05, abs=0)  # θ/2 can be tiny: no absolute slack
     assert mod.basin_is_nonempty(X, a[None], np.array([1])) is nonempty
     A2 = np.array([a, [1, -1, 1]])
     for scale in (1.0, 1000.0):
