@@ -13,7 +13,9 @@ mutant of the current source of every module that a run covers:
 * otherwise the status of the latest run (by its ``meta.date``, then argument order) that ran it
   (timeout, truncated, survived or uncovered); a mutant no run tried is reported "pending".
 
-The Markdown report is mutate.py's own, with every run's command listed.
+An earlier join (combine.py's own --json) can be given as a run: its mutants count as above (at
+its commit) and the runs it lists are listed again. The Markdown report is mutate.py's own, with
+every run's command listed.
 """
 
 from __future__ import annotations
@@ -65,7 +67,9 @@ def combine(files: list[str]) -> dict:
         "date": max(r["meta"]["date"] for r, _ in runs),
         "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=M.ROOT, capture_output=True,
                                  text=True).stdout.strip(),
-        "load": [0.0, 0.0, 0.0], "cap": 0, "seed": 9, "jobs": 0, "runs": [r["meta"] for r, _ in runs],
+        "load": [0.0, 0.0, 0.0], "cap": 0, "seed": 9, "jobs": 0,
+        # an earlier join given as a run contributes the runs it was made of
+        "runs": [run for r, _ in runs for run in r["meta"].get("runs", [r["meta"]])],
     }
     return {"meta": meta, "totals": {m: len(v) for m, v in plan.items()}, "module_seconds": seconds,
             "mutants": {m: [asdict(x) for x in v] for m, v in plan.items()}}
