@@ -59,7 +59,8 @@ def test_labels_smaller_than_one_are_certified_by_the_batched_path(size):
     assert_close(out.values, alpha**2 * ref.values, atol=alpha**2 * AGREE, name="α²-scaling")
     for i in (0, 17, 39):
         direct = basin_value(X, alpha * y, *sign_pattern(Ws[i], vs[i], X), method="direct", cache=False)
-        assert_close(out.values[i], direct.value, atol=AGREE * alpha**2 + 1e-12, name=f"basin {i} vs Clarabel")
+        # Clarabel solves the rescaled problem too (max|y| = 1): its accuracy scales with α² as well
+        assert_close(out.values[i], direct.value, atol=AGREE * alpha**2, name=f"basin {i} vs Clarabel")
 
 
 def test_duplicated_neurons_are_certified_by_the_batched_path():

@@ -126,8 +126,8 @@ def test_condition_two_names_the_two_losses():
 
 @pytest.mark.parametrize("delta, accepted", [(5e-13, True), (2e-12, False), (1e-12 + 100 * EPS, False)])
 def test_the_solver_must_put_c0_at_1_within_64_ulps_plus_1e_12(monkeypatch, delta, accepted):
-    """c(0) = 1 by condition 2 and convexity; the solver's c(0) is checked against it with the
-    tolerance 64 ulps + 10⁻¹² (brentq's 4·EPS·hi on a bracket of at most [0, 2] plus rounding of φ).
+    """c(0) = 1 by condition 2 and convexity; RescaledPath checks the solver's c(0) against it with
+    the tolerance 64·EPS·max(1, c0) + 10⁻¹² (far above brentq's 4·EPS·hi on a bracket [lo, hi] ⊂ [0, 2]).
     A solver that misses by more is a fault of the construction: ConditionViolated(2) with c0."""
     orig = mpath.Slice.increasing_branch_point
 
