@@ -220,10 +220,6 @@ def singleton_pattern(data: SingletonData, sigma: ArrayLike) -> NDArray[np.int8]
     return (sigma[:, data.coord] * np.sign(data.scale)[None, :]).astype(np.int8)
 
 
-def _binom_weights(n: int) -> list[Fraction]:
-    return [Fraction(math.comb(n, k), 2**n) for k in range(n + 1)]
-
-
 def sufficient_event_probability(need: ArrayLike, n: int) -> Fraction:
     """Exact P[SS16.Thm2's sufficient event] at width n for needed signs ``need`` (d × 2).
 
