@@ -101,9 +101,6 @@ class _FailingSolver(OdeSolver):
     def _step_impl(self):
         return False, "deliberate failure"
 
-    def _dense_output_impl(self):  # pragma: no cover - never reached
-        raise NotImplementedError
-
 
 def test_gradient_flow_raises_when_the_solver_fails():
     X, y = _data()

@@ -106,3 +106,30 @@ def test_combine_keeps_any_kill_and_otherwise_the_latest_verdict(tmp_path):
     out = combine.combine([str(b), str(a)])["mutants"][path]
     assert [x["status"] for x in out[:3]] == ["killed", "timeout", "survived"]
     assert all(x["status"] in ("pending", "equivalent") for x in out[3:])
+
+
+def test_an_earlier_join_given_as_a_run_lists_the_runs_it_was_made_of(tmp_path):
+    """combine.py: a previous join (with meta.runs) can be joined again with a new run; the result
+    lists the join's runs and then the new run, not the join itself, and its kills still count."""
+    import json
+    from dataclasses import asdict
+
+    M = _harness()
+    import combine
+
+    path = "numerics/ss18/table.py"
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                          text=True, check=True).stdout.strip()
+    muts = [asdict(x) for x in M.enumerate_mutants(path, (ROOT / path).read_text())]
+    r1 = {"commit": head, "date": "2026-01-01 00:00 UTC", "command": "run one"}
+    r2 = {"commit": head, "date": "2026-01-02 00:00 UTC", "command": "run two"}
+    joined = {"meta": {"commit": head, "date": "2026-01-02 00:00 UTC", "command": "a join", "runs": [r1, r2]},
+              "module_seconds": {}, "mutants": {path: [dict(muts[0], status="killed")]}}
+    new = {"meta": {"commit": head, "date": "2026-01-03 00:00 UTC", "command": "run three"},
+           "module_seconds": {}, "mutants": {path: [dict(muts[0], status="survived"), dict(muts[1], status="survived")]}}
+    a, b = tmp_path / "join.json", tmp_path / "new.json"
+    a.write_text(json.dumps(joined))
+    b.write_text(json.dumps(new))
+    out = combine.combine([str(a), str(b)])
+    assert [r["command"] for r in out["meta"]["runs"]] == ["run one", "run two", "run three"]
+    assert [x["status"] for x in out["mutants"][path][:2]] == ["killed", "survived"]
